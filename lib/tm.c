@@ -142,7 +142,13 @@ tm_from_json(const json_t *v, int64_t *ns, struct twin_err *err)
 		if (!(ms > -9.2e12 && ms < 9.2e12))
 			return err_set(err, TWIN_EDATA,
 			    "epoch milliseconds out of range");
-		*ns = (int64_t)llround(ms * 1e6);
+		/* Split first: ms * 1e6 alone would exceed 2^53 and lose ns. */
+		{
+			double ip = floor(ms);
+
+			*ns = (int64_t)ip * TM_NS_PER_MS +
+			    (int64_t)llround((ms - ip) * 1e6);
+		}
 		return 0;
 	}
 	return err_set(err, TWIN_EDATA,
