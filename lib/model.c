@@ -1,0 +1,790 @@
+/* model.c - health model training, file format and scoring; see model.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "linalg.h"
+#include "model.h"
+#include "tm.h"
+#include "banned.h"
+
+static const char *const sevnames[] = {
+	"normal", "watch", "warning", "alarm", "unknown"
+};
+
+const char *
+model_severity_name(int sev)
+{
+	if (sev < 0 || sev > SEV_UNKNOWN)
+		return "unknown";
+	return sevnames[sev];
+}
+
+void
+model_params_default(struct model_params *pp)
+{
+	pp->watch = 0.999;
+	pp->warning = 0.9999;
+	pp->alarm = 0.99999;
+	pp->min_present = 0.5;
+	pp->min_asset_rows = 30;
+	pp->drift_psi = 0.25;
+	pp->drift_min = 100;
+}
+
+void
+model_data_init(struct model_data *d, size_t p)
+{
+	memset(d, 0, sizeof(*d));
+	d->p = p;
+	d->assets = json_array();
+}
+
+size_t
+model_data_add(struct model_data *d, const char *asset, int64_t ts,
+    const double *x)
+{
+	size_t i, a = json_array_size(d->assets);
+
+	for (i = 0; i < json_array_size(d->assets); i++)
+		if (strcmp(json_string_value(json_array_get(d->assets, i)),
+		    asset) == 0) {
+			a = i;
+			break;
+		}
+	if (a == json_array_size(d->assets))
+		json_array_append_new(d->assets, json_string(asset));
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 256;
+		d->x = xrealloc(d->x, d->cap * d->p * sizeof(*d->x));
+		d->asset = xrealloc(d->asset, d->cap * sizeof(*d->asset));
+		d->ts = xrealloc(d->ts, d->cap * sizeof(*d->ts));
+	}
+	memcpy(d->x + d->n * d->p, x, d->p * sizeof(*x));
+	d->asset[d->n] = (int)a;
+	d->ts[d->n] = ts;
+	return d->n++;
+}
+
+void
+model_data_free(struct model_data *d)
+{
+	free(d->x);
+	free(d->asset);
+	free(d->ts);
+	json_decref(d->assets);
+	memset(d, 0, sizeof(*d));
+}
+
+static double
+transform(int logt, double floor, double x)
+{
+	if (!logt)
+		return x;
+	return log(x > floor ? x : floor);
+}
+
+static json_t *
+jvec(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_real(v[i]));
+	return a;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Calibrated score from the quantile table and the tail. */
+static double
+calib(const double *q, double theta, size_t n, size_t ntail, double d2,
+    double *lo, double *hi)
+{
+	double f, se, th_lo, th_hi, ex, span;
+	size_t i;
+
+	if (d2 > q[MODEL_QTAB - 1]) {
+		ex = d2 - q[MODEL_QTAB - 1];
+		f = 1 - 0.01 * exp(-ex / theta);
+		se = 1.96 / sqrt((double)(ntail ? ntail : 1));
+		th_hi = theta * (1 + se);
+		th_lo = theta / (1 + se);
+		*lo = 1 - 0.01 * exp(-ex / th_hi);
+		*hi = 1 - 0.01 * exp(-ex / th_lo);
+		return f;
+	}
+	if (d2 <= q[0]) {
+		f = 0;
+	} else {
+		for (i = 0; i + 1 < MODEL_QTAB && q[i + 1] < d2; i++)
+			;
+		span = q[i + 1] - q[i];
+		f = ((double)i + (span > 0 ? (d2 - q[i]) / span : 0)) /
+		    (double)MODEL_QTAB;
+	}
+	se = 1.96 * sqrt(f * (1 - f) / (double)(n ? n : 1));
+	*lo = f - se < 0 ? 0 : f - se;
+	*hi = f + se > 1 ? 1 : f + se;
+	return f;
+}
+
+double
+model_calibrate(const struct model_class *mc, double d2, double *lo,
+    double *hi)
+{
+	return calib(mc->qtab, mc->theta, mc->ntrain, mc->ntail, d2, lo, hi);
+}
+
+json_t *
+model_train_class(const json_t *cls, const json_t *features,
+    const struct model_data *d, const struct model_params *pp,
+    struct twin_err *err)
+{
+	size_t p = d->p, n = 0, na = json_array_size(d->assets);
+	size_t r, i, j, k, *rows = NULL, *acount = NULL, ntail;
+	double *x = NULL, *z = NULL, *tmp = NULL, *base = NULL, *center = NULL;
+	double *scale = NULL, *mean = NULL, *cov = NULL, *chol = NULL;
+	double *fl = NULL, *d2 = NULL, *w = NULL, q[MODEL_QTAB], shrink, theta;
+	int *logt = NULL, *hasbase = NULL;
+	const char **names = NULL;
+	json_t *sec = NULL, *assets, *a, *m, *e, *tr, *fls;
+
+	/* complete rows only */
+	rows = xmalloc((d->n ? d->n : 1) * sizeof(*rows));
+	for (r = 0; r < d->n; r++) {
+		for (i = 0; i < p; i++)
+			if (isnan(d->x[r * p + i]))
+				break;
+		if (i == p)
+			rows[n++] = r;
+	}
+	if (n < 2 * p + 10 || n < 50) {
+		err_set(err, TWIN_EDATA, "class '%s': %zu complete windows, "
+		    "need at least %zu", json_string_value(json_object_get(cls,
+		    "class")), n, 2 * p + 10 > 50 ? 2 * p + 10 : 50);
+		goto out;
+	}
+	x = xmalloc(n * p * sizeof(*x));
+	z = xmalloc(n * p * sizeof(*z));
+	tmp = xmalloc(n * sizeof(*tmp));
+	logt = xcalloc(p, sizeof(*logt));
+	fl = xcalloc(p, sizeof(*fl));
+	center = xmalloc(p * sizeof(*center));
+	scale = xmalloc(p * sizeof(*scale));
+	base = xmalloc((na ? na : 1) * p * sizeof(*base));
+	hasbase = xcalloc(na ? na : 1, sizeof(*hasbase));
+	acount = xcalloc(na ? na : 1, sizeof(*acount));
+	mean = xmalloc(p * sizeof(*mean));
+	cov = xmalloc(p * p * sizeof(*cov));
+	chol = xmalloc(p * p * sizeof(*chol));
+	d2 = xmalloc(n * sizeof(*d2));
+	w = xmalloc(p * sizeof(*w));
+
+	/* transform: log when every training value is positive */
+	for (i = 0; i < p; i++) {
+		double mn = INFINITY;
+
+		for (k = 0; k < n; k++)
+			if (d->x[rows[k] * p + i] < mn)
+				mn = d->x[rows[k] * p + i];
+		logt[i] = mn > 0;
+		fl[i] = logt[i] ? mn / 2 : 0;
+		for (k = 0; k < n; k++)
+			x[k * p + i] = transform(logt[i], fl[i],
+			    d->x[rows[k] * p + i]);
+	}
+	for (k = 0; k < n; k++)
+		acount[d->asset[rows[k]]]++;
+	/* baselines: class median, and the median per asset with history */
+	for (i = 0; i < p; i++) {
+		for (k = 0; k < n; k++)
+			tmp[k] = x[k * p + i];
+		center[i] = la_median(tmp, n);
+		for (j = 0; j < na; j++) {
+			size_t m2 = 0;
+
+			if (acount[j] < pp->min_asset_rows)
+				continue;
+			hasbase[j] = 1;
+			for (k = 0; k < n; k++)
+				if (d->asset[rows[k]] == (int)j)
+					tmp[m2++] = x[k * p + i];
+			base[j * p + i] = la_median(tmp, m2);
+		}
+	}
+	/* robust scale of the deviations from the baselines */
+	for (i = 0; i < p; i++) {
+		for (k = 0; k < n; k++) {
+			int aj = d->asset[rows[k]];
+			double b = hasbase[aj] ? base[aj * p + i] : center[i];
+
+			z[k * p + i] = x[k * p + i] - b;
+			tmp[k] = fabs(z[k * p + i]);
+		}
+		scale[i] = 1.4826 * la_median(tmp, n);
+		if (!(scale[i] > 0)) {
+			double s = 0;
+
+			for (k = 0; k < n; k++)
+				s += z[k * p + i] * z[k * p + i];
+			scale[i] = sqrt(s / (double)n);
+		}
+		if (!(scale[i] > 0))
+			scale[i] = 1;
+		for (k = 0; k < n; k++)
+			z[k * p + i] /= scale[i];
+	}
+	if (la_ledoit_wolf(z, n, p, mean, cov, &shrink) < 0)
+		goto bad;
+	memcpy(chol, cov, p * p * sizeof(*cov));
+	if (la_cholesky(chol, p) < 0)
+		goto bad;
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < p; i++)
+			w[i] = z[k * p + i] - mean[i];
+		la_forward(chol, p, w, w);
+		d2[k] = 0;
+		for (i = 0; i < p; i++)
+			d2[k] += w[i] * w[i];
+	}
+	la_sort(d2, n);
+	for (i = 0; i < MODEL_QTAB; i++)
+		q[i] = la_quantile_sorted(d2, n, (double)i / MODEL_QTAB);
+	theta = 0;
+	ntail = 0;
+	for (k = 0; k < n; k++)
+		if (d2[k] > q[MODEL_QTAB - 1]) {
+			theta += d2[k] - q[MODEL_QTAB - 1];
+			ntail++;
+		}
+	theta = ntail ? theta / (double)ntail : 0;
+	if (!(theta > 0))
+		theta = q[MODEL_QTAB - 1] - q[90] > 0 ?
+		    q[MODEL_QTAB - 1] - q[90] : 1;
+
+	sec = json_object();
+	json_object_set_new(sec, "features", json_deep_copy(features));
+	tr = json_array();
+	fls = json_array();
+	for (i = 0; i < p; i++) {
+		json_array_append_new(tr, json_string(logt[i] ? "log" : "id"));
+		json_array_append_new(fls, json_real(fl[i]));
+	}
+	json_object_set_new(sec, "transform", tr);
+	json_object_set_new(sec, "floor", fls);
+	json_object_set_new(sec, "center", jvec(center, p));
+	json_object_set_new(sec, "scale", jvec(scale, p));
+	names = xmalloc((na ? na : 1) * sizeof(*names));
+	for (j = 0; j < na; j++)
+		names[j] = json_string_value(json_array_get(d->assets, j));
+	qsort(names, na, sizeof(*names), cmp_name);
+	assets = json_object();
+	for (k = 0; k < na; k++) {
+		for (j = 0; j < na; j++)
+			if (strcmp(names[k], json_string_value(
+			    json_array_get(d->assets, j))) == 0)
+				break;
+		if (!hasbase[j])
+			continue;
+		json_object_set_new(assets, names[k], jvec(base + j * p, p));
+	}
+	json_object_set_new(sec, "assets", assets);
+	json_object_set_new(sec, "mean", jvec(mean, p));
+	a = json_array();
+	for (i = 0; i < p; i++)
+		json_array_append_new(a, jvec(cov + i * p, p));
+	json_object_set_new(sec, "cov", a);
+	json_object_set_new(sec, "shrinkage", json_real(shrink));
+	m = json_object();
+	json_object_set_new(m, "n", json_integer((json_int_t)n));
+	json_object_set_new(m, "quantiles", jvec(q, MODEL_QTAB));
+	json_object_set_new(m, "tail_n", json_integer((json_int_t)ntail));
+	json_object_set_new(m, "tail_mean_excess", json_real(theta));
+	json_object_set_new(sec, "calibration", m);
+	/* drift reference: deciles of each scaled deviation */
+	a = json_array();
+	for (i = 0; i < p; i++) {
+		e = json_array();
+		for (k = 0; k < n; k++)
+			tmp[k] = z[k * p + i];
+		la_sort(tmp, n);
+		for (j = 1; j < MODEL_DBINS; j++)
+			json_array_append_new(e, json_real(la_quantile_sorted(
+			    tmp, n, (double)j / MODEL_DBINS)));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(sec, "drift_edges", a);
+	json_object_set_new(sec, "modes", json_deep_copy(json_object_get(cls,
+	    "modes")));
+	goto out;
+bad:
+	err_set(err, TWIN_EDATA, "class '%s': covariance is not positive "
+	    "definite", json_string_value(json_object_get(cls, "class")));
+out:
+	free(rows);
+	free(x);
+	free(z);
+	free(tmp);
+	free(logt);
+	free(fl);
+	free(center);
+	free(scale);
+	free(base);
+	free(hasbase);
+	free(acount);
+	free(mean);
+	free(cov);
+	free(chol);
+	free(d2);
+	free(w);
+	free(names);
+	return sec;
+}
+
+int
+model_serialize(const json_t *doc, struct buf *b)
+{
+	if (buf_json(b, doc) < 0)
+		return -1;
+	buf_addc(b, '\n');
+	return 0;
+}
+
+/* Read an array of n finite numbers into v. */
+static int
+getvec(const json_t *a, size_t n, double *v)
+{
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) != n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const json_t *e = json_array_get(a, i);
+
+		if (!json_is_number(e))
+			return -1;
+		v[i] = json_number_value(e);
+		if (!isfinite(v[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static double
+getnum(const json_t *o, const char *key, double def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : def;
+}
+
+static void
+class_free(struct model_class *mc)
+{
+	free(mc->features);
+	free(mc->logt);
+	free(mc->floor);
+	free(mc->center);
+	free(mc->scale);
+	free(mc->base);
+	free(mc->mean);
+	free(mc->cov);
+	free(mc->chol);
+	free(mc->dedge);
+	json_decref(mc->assets);
+	classlib_modes_free(mc->modes, mc->nmodes);
+}
+
+static int
+class_parse(struct model_class *mc, const char *name, const json_t *s,
+    struct twin_err *err)
+{
+	const json_t *f, *t, *cal, *e;
+	size_t p, i, j, na;
+	const char *key;
+	json_t *v;
+
+	mc->name = name;
+	f = json_object_get(s, "features");
+	if (!json_is_array(f) || (p = json_array_size(f)) == 0 || p > 512)
+		return err_set(err, TWIN_ECONFIG, "class '%s': bad 'features'",
+		    name);
+	mc->p = p;
+	mc->features = xcalloc(p, sizeof(*mc->features));
+	mc->logt = xcalloc(p, sizeof(*mc->logt));
+	mc->floor = xcalloc(p, sizeof(*mc->floor));
+	mc->center = xcalloc(p, sizeof(*mc->center));
+	mc->scale = xcalloc(p, sizeof(*mc->scale));
+	mc->mean = xcalloc(p, sizeof(*mc->mean));
+	mc->cov = xcalloc(p * p, sizeof(*mc->cov));
+	mc->chol = xcalloc(p * p, sizeof(*mc->chol));
+	mc->dedge = xcalloc(p * (MODEL_DBINS - 1), sizeof(*mc->dedge));
+	mc->assets = json_object();
+	for (i = 0; i < p; i++) {
+		mc->features[i] = json_string_value(json_array_get(f, i));
+		if (mc->features[i] == NULL || strchr(mc->features[i], ':') ==
+		    NULL)
+			return err_set(err, TWIN_ECONFIG, "class '%s': feature "
+			    "%zu is not '<channel>:<name>'", name, i + 1);
+	}
+	t = json_object_get(s, "transform");
+	if (!json_is_array(t) || json_array_size(t) != p)
+		return err_set(err, TWIN_ECONFIG, "class '%s': bad 'transform'",
+		    name);
+	for (i = 0; i < p; i++) {
+		key = json_string_value(json_array_get(t, i));
+		if (key != NULL && strcmp(key, "log") == 0)
+			mc->logt[i] = 1;
+		else if (key == NULL || strcmp(key, "id") != 0)
+			return err_set(err, TWIN_ECONFIG, "class '%s': "
+			    "transform %zu is not 'log' or 'id'", name, i + 1);
+	}
+	if (getvec(json_object_get(s, "floor"), p, mc->floor) < 0 ||
+	    getvec(json_object_get(s, "center"), p, mc->center) < 0 ||
+	    getvec(json_object_get(s, "scale"), p, mc->scale) < 0 ||
+	    getvec(json_object_get(s, "mean"), p, mc->mean) < 0)
+		return err_set(err, TWIN_ECONFIG, "class '%s': 'floor', "
+		    "'center', 'scale' and 'mean' must hold %zu numbers", name,
+		    p);
+	for (i = 0; i < p; i++)
+		if (!(mc->scale[i] > 0) || (mc->logt[i] && !(mc->floor[i] > 0)))
+			return err_set(err, TWIN_ECONFIG, "class '%s': scale "
+			    "and log floor must be positive", name);
+	e = json_object_get(s, "assets");
+	if (!json_is_object(e))
+		return err_set(err, TWIN_ECONFIG, "class '%s': bad 'assets'",
+		    name);
+	na = json_object_size(e);
+	mc->base = xcalloc(na ? na * p : 1, sizeof(*mc->base));
+	i = 0;
+	json_object_foreach((json_t *)e, key, v) {
+		if (getvec(v, p, mc->base + i * p) < 0)
+			return err_set(err, TWIN_ECONFIG, "class '%s': asset "
+			    "baseline must hold %zu numbers", name, p);
+		json_object_set_new(mc->assets, key,
+		    json_integer((json_int_t)i));
+		i++;
+	}
+	e = json_object_get(s, "cov");
+	if (!json_is_array(e) || json_array_size(e) != p)
+		return err_set(err, TWIN_ECONFIG, "class '%s': 'cov' must be "
+		    "%zu x %zu", name, p, p);
+	for (i = 0; i < p; i++)
+		if (getvec(json_array_get(e, i), p, mc->cov + i * p) < 0)
+			return err_set(err, TWIN_ECONFIG, "class '%s': 'cov' "
+			    "must be %zu x %zu", name, p, p);
+	for (i = 0; i < p; i++)
+		for (j = 0; j < i; j++)
+			if (mc->cov[i * p + j] != mc->cov[j * p + i])
+				return err_set(err, TWIN_ECONFIG, "class '%s': "
+				    "'cov' is not symmetric", name);
+	memcpy(mc->chol, mc->cov, p * p * sizeof(*mc->cov));
+	if (la_cholesky(mc->chol, p) < 0)
+		return err_set(err, TWIN_ECONFIG, "class '%s': 'cov' is not "
+		    "positive definite", name);
+	cal = json_object_get(s, "calibration");
+	if (getvec(json_object_get(cal, "quantiles"), MODEL_QTAB,
+	    mc->qtab) < 0)
+		return err_set(err, TWIN_ECONFIG, "class '%s': calibration "
+		    "needs %d quantiles", name, MODEL_QTAB);
+	for (i = 1; i < MODEL_QTAB; i++)
+		if (mc->qtab[i] < mc->qtab[i - 1])
+			return err_set(err, TWIN_ECONFIG, "class '%s': "
+			    "calibration quantiles must not decrease", name);
+	mc->theta = getnum(cal, "tail_mean_excess", -1);
+	mc->ntrain = (size_t)getnum(cal, "n", 0);
+	mc->ntail = (size_t)getnum(cal, "tail_n", 0);
+	if (!(mc->theta > 0) || mc->ntrain == 0)
+		return err_set(err, TWIN_ECONFIG, "class '%s': calibration "
+		    "needs 'n' and a positive 'tail_mean_excess'", name);
+	e = json_object_get(s, "drift_edges");
+	if (!json_is_array(e) || json_array_size(e) != p)
+		return err_set(err, TWIN_ECONFIG, "class '%s': bad "
+		    "'drift_edges'", name);
+	for (i = 0; i < p; i++)
+		if (getvec(json_array_get(e, i), MODEL_DBINS - 1,
+		    mc->dedge + i * (MODEL_DBINS - 1)) < 0)
+			return err_set(err, TWIN_ECONFIG, "class '%s': bad "
+			    "'drift_edges'", name);
+	if (classlib_modes(json_object_get(s, "modes"), &mc->modes,
+	    &mc->nmodes, err) < 0)
+		return err_prefix(err, "class '%s'", name);
+	return 0;
+}
+
+struct model *
+model_parse(const char *text, size_t len, const char *tenant,
+    struct twin_err *err)
+{
+	struct model *m = xcalloc(1, sizeof(*m));
+	json_error_t je;
+	const char *fmt, *key;
+	json_t *cls, *v, *tr, *pa;
+	size_t i;
+
+	m->doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (m->doc == NULL || !json_is_object(m->doc)) {
+		err_set(err, TWIN_ECONFIG, "not a model file: %s",
+		    m->doc ? "not an object" : je.text);
+		goto bad;
+	}
+	fmt = json_string_value(json_object_get(m->doc, "format"));
+	if (fmt == NULL || strcmp(fmt, MODEL_FORMAT) != 0) {
+		err_set(err, TWIN_ECONFIG, "model format '%s' is not '%s'",
+		    fmt ? fmt : "(none)", MODEL_FORMAT);
+		goto bad;
+	}
+	m->tenant = json_string_value(json_object_get(m->doc, "tenant"));
+	if (m->tenant == NULL) {
+		err_set(err, TWIN_ECONFIG, "model has no tenant");
+		goto bad;
+	}
+	if (tenant != NULL && strcmp(tenant, m->tenant) != 0) {
+		err_set(err, TWIN_ECONFIG, "model of tenant '%s', not '%s'",
+		    m->tenant, tenant);
+		goto bad;
+	}
+	tr = json_object_get(m->doc, "train");
+	if (tm_from_json(json_object_get(tr, "from"), &m->train_from,
+	    NULL) < 0 || tm_from_json(json_object_get(tr, "to"),
+	    &m->train_to, NULL) < 0) {
+		err_set(err, TWIN_ECONFIG, "model has no training range");
+		goto bad;
+	}
+	model_params_default(&m->params);
+	pa = json_object_get(m->doc, "params");
+	m->params.watch = getnum(pa, "watch", m->params.watch);
+	m->params.warning = getnum(pa, "warning", m->params.warning);
+	m->params.alarm = getnum(pa, "alarm", m->params.alarm);
+	m->params.min_present = getnum(pa, "min_present",
+	    m->params.min_present);
+	m->params.drift_psi = getnum(pa, "drift_psi", m->params.drift_psi);
+	m->params.drift_min = (size_t)getnum(pa, "drift_min",
+	    (double)m->params.drift_min);
+	cls = json_object_get(m->doc, "classes");
+	if (!json_is_object(cls) || json_object_size(cls) == 0 ||
+	    json_object_size(cls) > 1000) {
+		err_set(err, TWIN_ECONFIG, "model has no classes");
+		goto bad;
+	}
+	m->cls = xcalloc(json_object_size(cls), sizeof(*m->cls));
+	i = 0;
+	json_object_foreach(cls, key, v) {
+		m->ncls = i + 1;
+		if (class_parse(&m->cls[i], key, v, err) < 0)
+			goto bad;
+		i++;
+	}
+	return m;
+bad:
+	model_free(m);
+	return NULL;
+}
+
+void
+model_free(struct model *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->ncls; i++)
+		class_free(&m->cls[i]);
+	free(m->cls);
+	json_decref(m->doc);
+	free(m);
+}
+
+const struct model_class *
+model_class_get(const struct model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->ncls; i++)
+		if (strcmp(m->cls[i].name, name) == 0)
+			return &m->cls[i];
+	return NULL;
+}
+
+int
+model_feature_index(const struct model_class *mc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < mc->p; i++)
+		if (strcmp(mc->features[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+model_result_init(struct model_result *r, const struct model_class *mc)
+{
+	size_t p = mc->p;
+
+	memset(r, 0, sizeof(*r));
+	r->v = xcalloc(p, sizeof(*r->v));
+	r->c = xcalloc(p, sizeof(*r->c));
+	r->z = xcalloc(p, sizeof(*r->z));
+	r->baseline = xcalloc(p, sizeof(*r->baseline));
+	r->order = xcalloc(p, sizeof(*r->order));
+	r->mp = xcalloc(mc->nmodes ? mc->nmodes : 1, sizeof(*r->mp));
+	r->morder = xcalloc(mc->nmodes ? mc->nmodes : 1, sizeof(*r->morder));
+}
+
+void
+model_result_free(struct model_result *r)
+{
+	free(r->v);
+	free(r->c);
+	free(r->z);
+	free(r->baseline);
+	free(r->order);
+	free(r->mp);
+	free(r->morder);
+	memset(r, 0, sizeof(*r));
+}
+
+static const double *
+asset_base(const struct model_class *mc, const char *asset)
+{
+	json_t *ix = asset ? json_object_get(mc->assets, asset) : NULL;
+
+	if (ix == NULL)
+		return NULL;
+	return mc->base + (size_t)json_integer_value(ix) * mc->p;
+}
+
+double
+model_deviation(const struct model_class *mc, const char *asset, size_t i,
+    double x)
+{
+	const double *b = asset_base(mc, asset);
+
+	if (isnan(x))
+		return NAN;
+	return (transform(mc->logt[i], mc->floor[i], x) -
+	    (b ? b[i] : mc->center[i])) / mc->scale[i];
+}
+
+int
+model_score(const struct model *m, const struct model_class *mc,
+    const char *asset, const double *x, struct model_result *r,
+    struct twin_err *err)
+{
+	size_t p = mc->p, q = 0, i, j, a, b, *ix;
+	const double *base = asset_base(mc, asset);
+	double *sub = NULL, *v, *w, tot, bt, s;
+	int rc = 0;
+
+	r->no_baseline = base == NULL;
+	if (base == NULL)
+		base = mc->center;
+	ix = xmalloc(p * sizeof(*ix));
+	for (i = 0; i < p; i++) {
+		r->c[i] = 0;
+		r->z[i] = 0;
+		r->v[i] = 0;
+		bt = base[i] + mc->mean[i] * mc->scale[i];
+		r->baseline[i] = mc->logt[i] ? exp(bt) : bt;
+		if (isnan(x[i]))
+			continue;
+		r->v[i] = (transform(mc->logt[i], mc->floor[i], x[i]) -
+		    base[i]) / mc->scale[i] - mc->mean[i];
+		r->z[i] = r->v[i] / sqrt(mc->cov[i * p + i]);
+		ix[q++] = i;
+	}
+	r->npresent = q;
+	r->partial = q < p;
+	r->ncontrib = 0;
+	if (q == 0 || (double)q < m->params.min_present * (double)p) {
+		r->severity = SEV_UNKNOWN;
+		rc = err_set(err, TWIN_EDATA, "%zu of %zu features present", q,
+		    p);
+		goto out;
+	}
+	v = xmalloc(2 * q * sizeof(*v));
+	w = v + q;
+	for (a = 0; a < q; a++)
+		v[a] = r->v[ix[a]];
+	if (q == p) {
+		la_chol_solve(mc->chol, p, v, w);
+	} else {
+		sub = xmalloc(q * q * sizeof(*sub));
+		for (a = 0; a < q; a++)
+			for (b = 0; b < q; b++)
+				sub[a * q + b] = mc->cov[ix[a] * p + ix[b]];
+		if (la_cholesky(sub, q) < 0) {
+			free(v);
+			r->severity = SEV_UNKNOWN;
+			rc = err_set(err, TWIN_EDATA, "singular covariance");
+			goto out;
+		}
+		la_chol_solve(sub, q, v, w);
+	}
+	r->d2 = 0;
+	for (a = 0; a < q; a++) {
+		r->c[ix[a]] = v[a] * w[a];
+		r->d2 += r->c[ix[a]];
+	}
+	free(v);
+	/* a marginal distance over q features is scaled to p features */
+	r->score = calib(mc->qtab, mc->theta, mc->ntrain, mc->ntail,
+	    r->d2 * (double)p / (double)q, &r->lo, &r->hi);
+	if (r->score >= m->params.alarm)
+		r->severity = SEV_ALARM;
+	else if (r->score >= m->params.warning)
+		r->severity = SEV_WARNING;
+	else if (r->score >= m->params.watch)
+		r->severity = SEV_WATCH;
+	else
+		r->severity = SEV_NORMAL;
+	/* contributions ranked, largest first; ties keep feature order */
+	for (i = 0; i < p; i++)
+		if (r->c[i] > 0)
+			r->order[r->ncontrib++] = i;
+	for (i = 1; i < r->ncontrib; i++)
+		for (j = i; j > 0 && r->c[r->order[j]] >
+		    r->c[r->order[j - 1]]; j--) {
+			size_t t = r->order[j];
+
+			r->order[j] = r->order[j - 1];
+			r->order[j - 1] = t;
+		}
+	/* failure modes: weighted share of the positive contributions */
+	tot = 0;
+	for (i = 0; i < p; i++)
+		if (r->c[i] > 0)
+			tot += r->c[i];
+	for (i = 0; i < mc->nmodes; i++) {
+		s = 0;
+		for (j = 0; j < mc->modes[i].nsig; j++) {
+			int k = model_feature_index(mc,
+			    mc->modes[i].sig[j].feature);
+
+			if (k >= 0 && r->c[k] > 0 && r->v[k] > 0)
+				s += mc->modes[i].sig[j].weight * r->c[k];
+		}
+		r->mp[i] = tot > 0 ? s / tot : 0;
+		r->morder[i] = i;
+	}
+	for (i = 1; i < mc->nmodes; i++)
+		for (j = i; j > 0 && r->mp[r->morder[j]] >
+		    r->mp[r->morder[j - 1]]; j--) {
+			size_t t = r->morder[j];
+
+			r->morder[j] = r->morder[j - 1];
+			r->morder[j - 1] = t;
+		}
+out:
+	free(sub);
+	free(ix);
+	return rc;
+}
