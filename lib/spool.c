@@ -491,7 +491,8 @@ list_segments(struct spool *s, struct twin_err *err)
 		seg_push(s, no, 0);
 	}
 	closedir(dp);
-	qsort(s->segs, s->nseg, sizeof(*s->segs), segcmp);
+	if (s->nseg > 1)
+		qsort(s->segs, s->nseg, sizeof(*s->segs), segcmp);
 	return 0;
 }
 
