@@ -1,0 +1,871 @@
+/*
+ * twin-score - apply the tenant's production health model to feature
+ * records: one score record per asset and window, with a calibrated score,
+ * its band, a severity, the most likely failure modes with their evidence
+ * and the ranked per-feature contributions; drift records when the
+ * features move away from the model's training reference.  See
+ * twin-score(1).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "digest.h"
+#include "drift.h"
+#include "err.h"
+#include "model.h"
+#include "ndj.h"
+#include "out.h"
+#include "rec.h"
+#include "registry.h"
+#include "tm.h"
+#include "banned.h"
+
+/* Records between two looks at the production pointer. */
+#define CHECK_EVERY 256
+#define MAX_SRC 16
+#define TOP_CONTRIB 5
+#define TOP_MODES 3
+#define MIN_MODE_P 0.05
+
+static const struct option longopts[] = {
+	{ "drift-window", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "live", no_argument, NULL, 'l' },
+	{ "model", required_argument, NULL, 'm' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "registry", required_argument, NULL, 'r' },
+	{ "reject", required_argument, NULL, 'R' },
+	{ "tenant", required_argument, NULL, 'T' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Features of one asset's current window, collected across channels. */
+struct group {
+	char *asset;
+	char *site;
+	char *cls;
+	int open;
+	int64_t end;		/* window end of the open group */
+	int64_t from;		/* earliest window start */
+	int64_t done;		/* last window end scored; INT64_MIN: none */
+	json_t *vals;		/* "<channel>:<name>" -> number */
+	json_t *src;		/* prov.src strings */
+	char *spec;		/* prov.spec_sha256 of the first record */
+};
+
+struct drift_cls {
+	char *cls;
+	struct drift d;
+	int64_t end;		/* end of the current drift window */
+};
+
+static const char *tenant;
+static struct registry reg;
+static int have_reg;
+static struct model *model;
+static int fixed_model;		/* -m: no reloads */
+static ino_t prod_ino;
+static struct timespec prod_mtime;
+static struct out *out;
+static json_t *groups;		/* asset -> index */
+static struct group *grp;
+static size_t ngrp;
+static struct drift_cls *dcls;
+static size_t ndcls;
+static int64_t drift_win;
+static json_t *warned;		/* unknown classes already reported */
+static volatile sig_atomic_t hup;
+static int status;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: twin-score [-hlq] [-d duration] [-m model] [-R file] "
+	    "[-r dir] -T tenant\n"
+	    "                  [file ...]\n");
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup = 1;
+}
+
+static void
+worse(int s)
+{
+	if (status == EXIT_OK || (status == EXIT_DATA && s != EXIT_OK))
+		status = s;
+}
+
+static void
+drift_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < ndcls; i++) {
+		drift_free(&dcls[i].d);
+		free(dcls[i].cls);
+	}
+	free(dcls);
+	dcls = NULL;
+	ndcls = 0;
+}
+
+/* Load a model named by -m: a path, or a registry name. */
+static struct model *
+load_fixed(const char *name, struct twin_err *err)
+{
+	struct buf b = BUF_INIT;
+	struct model *m = NULL;
+	char sha[65], hex[DIGEST_HEX];
+	const char *base;
+	FILE *fp;
+	size_t n;
+	char tmp[65536];
+
+	if (strchr(name, '/') == NULL && strchr(name, '.') == NULL) {
+		if (!have_reg) {
+			err_set(err, TWIN_EUSAGE, "model name '%s' needs a "
+			    "registry (-r)", name);
+			return NULL;
+		}
+		if (reg_resolve(&reg, name, sha, err) < 0)
+			return NULL;
+		return reg_load(&reg, sha, err);
+	}
+	if ((fp = fopen(name, "rb")) == NULL) {
+		err_set(err, TWIN_ECONFIG, "cannot read '%s': %s", name,
+		    strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)) > 0)
+		buf_add(&b, tmp, n);
+	fclose(fp);
+	digest_sha256_hex(b.s ? b.s : "", b.len, hex);
+	base = strrchr(name, '/');
+	base = base ? base + 1 : name;
+	/* A file named like a registry entry must hash to its name. */
+	if (strlen(base) == 69 && strcmp(base + 64, ".json") == 0 &&
+	    strncmp(base, hex, 64) != 0) {
+		err_set(err, TWIN_ECONFIG, "model '%s': content does not match "
+		    "its name (altered or truncated)", name);
+	} else if ((m = model_parse(b.s ? b.s : "", b.len, tenant,
+	    err)) == NULL) {
+		err_prefix(err, "'%s'", name);
+	} else {
+		memcpy(m->sha, hex, 65);
+	}
+	buf_free(&b);
+	return m;
+}
+
+/* Load the production model; at start a failure is fatal. */
+static int
+load_production(int first)
+{
+	struct twin_err err;
+	struct model *m;
+	char sha[65];
+	int rc;
+
+	reg_production_stamp(&reg, &prod_ino, &prod_mtime);
+	rc = reg_production(&reg, sha, &err);
+	if (rc == 0)
+		err_set(&err, TWIN_ECONFIG, "tenant '%s' has no production "
+		    "model", tenant);
+	if (rc <= 0)
+		goto bad;
+	if (model != NULL && strcmp(sha, model->sha) == 0)
+		return 0;
+	if ((m = reg_load(&reg, sha, &err)) == NULL)
+		goto bad;
+	if (model != NULL)
+		diag_info("production model %.12s replaces %.12s", m->sha,
+		    model->sha);
+	model_free(model);
+	model = m;
+	drift_clear();
+	return 0;
+bad:
+	if (first) {
+		diag_warn("%s", err.msg);
+		return -1;
+	}
+	diag_warn("%s; production keeps scoring with %.12s", err.msg,
+	    model->sha);
+	return 0;
+}
+
+static void
+maybe_reload(void)
+{
+	struct timespec mt;
+	ino_t ino;
+
+	if (fixed_model)
+		return;
+	reg_production_stamp(&reg, &ino, &mt);
+	if (!hup && ino == prod_ino && mt.tv_sec == prod_mtime.tv_sec &&
+	    mt.tv_nsec == prod_mtime.tv_nsec)
+		return;
+	hup = 0;
+	load_production(0);
+}
+
+static void
+put_ts(struct buf *b, int64_t t)
+{
+	char ts[TM_BUFSZ];
+	int n = tm_format(t, ts);
+
+	buf_addc(b, '"');
+	buf_add(b, ts, (size_t)n);
+	buf_addc(b, '"');
+}
+
+static void
+put_key(struct buf *b, const char *key)
+{
+	buf_addc(b, ',');
+	buf_jstr(b, key, strlen(key));
+	buf_addc(b, ':');
+}
+
+static void
+put_skey(struct buf *b, const char *key, const char *val)
+{
+	put_key(b, key);
+	buf_jstr(b, val, strlen(val));
+}
+
+/* A figure for people: rounded to digits decimal places. */
+static double
+rnd(double x, int digits)
+{
+	double f = pow(10, digits);
+
+	return round(x * f) / f;
+}
+
+/* Six significant digits, for baselines. */
+static double
+sig6(double x)
+{
+	char tmp[40];
+
+	snprintf(tmp, sizeof(tmp), "%.6g", x);
+	return strtod(tmp, NULL);
+}
+
+static void
+put_num(struct buf *b, double x)
+{
+	if (buf_jnum(b, x) < 0)
+		buf_adds(b, "null");
+}
+
+static void
+put_feature(struct buf *b, const struct model_class *mc,
+    const struct model_result *r, const double *x, size_t i)
+{
+	buf_adds(b, "{\"feature\":");
+	buf_jstr(b, mc->features[i], strlen(mc->features[i]));
+	put_key(b, "value");
+	put_num(b, x[i]);
+	put_key(b, "baseline");
+	put_num(b, sig6(r->baseline[i]));
+	put_key(b, "z");
+	put_num(b, rnd(r->z[i], 2));
+}
+
+static int
+emit(struct buf *b)
+{
+	struct twin_err err;
+
+	if (out_end_record(out, &err) < 0) {
+		if (err.code != TWIN_EPIPE) {
+			diag_warn("%s", err.msg);
+			worse(EXIT_IO);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+static struct drift_cls *
+drift_for(const struct model_class *mc)
+{
+	size_t i;
+
+	for (i = 0; i < ndcls; i++)
+		if (strcmp(dcls[i].cls, mc->name) == 0)
+			return &dcls[i];
+	dcls = xrealloc(dcls, (ndcls + 1) * sizeof(*dcls));
+	dcls[ndcls].cls = xstrdup(mc->name);
+	drift_init(&dcls[ndcls].d, mc->p, MODEL_DBINS, mc->dedge);
+	dcls[ndcls].end = INT64_MIN;
+	return &dcls[ndcls++];
+}
+
+/* Close a drift window: a drift record per feature over the threshold. */
+static int
+drift_close(const struct model_class *mc, struct drift_cls *dc)
+{
+	struct buf *b = out_buf(out);
+	size_t i;
+	double psi;
+
+	for (i = 0; i < mc->p; i++) {
+		if (dc->d.n[i] < model->params.drift_min)
+			continue;
+		psi = drift_psi(&dc->d, i);
+		if (!(psi > model->params.drift_psi))
+			continue;
+		buf_adds(b, "{\"kind\":\"drift\",\"ts\":");
+		put_ts(b, dc->end);
+		put_skey(b, "tenant", tenant);
+		put_skey(b, "class", mc->name);
+		put_skey(b, "feature", mc->features[i]);
+		put_skey(b, "stat", "psi");
+		put_key(b, "value");
+		put_num(b, rnd(psi, 4));
+		put_key(b, "threshold");
+		put_num(b, model->params.drift_psi);
+		buf_adds(b, ",\"window\":{\"start\":");
+		put_ts(b, dc->d.start);
+		buf_adds(b, ",\"end\":");
+		put_ts(b, dc->end);
+		buf_adds(b, ",\"n\":");
+		buf_jint(b, (long long)dc->d.n[i]);
+		buf_addc(b, '}');
+		put_skey(b, "model_sha256", model->sha);
+		buf_addc(b, '}');
+		if (emit(b) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+drift_update(const struct model_class *mc, const char *asset, int64_t end,
+    const double *x)
+{
+	struct drift_cls *dc;
+	double *dev;
+	int64_t start;
+	size_t i;
+
+	if (drift_win <= 0)
+		return 0;
+	dc = drift_for(mc);
+	start = drift_window_start(end - 1, drift_win);
+	if (dc->end != INT64_MIN && start + drift_win > dc->end) {
+		if (drift_close(mc, dc) < 0)
+			return -1;
+	}
+	if (dc->end == INT64_MIN || start + drift_win > dc->end) {
+		drift_reset(&dc->d, start);
+		dc->end = start + drift_win;
+	} else if (start + drift_win < dc->end) {
+		return 0;	/* a window already closed: not counted */
+	}
+	dev = xmalloc(mc->p * sizeof(*dev));
+	for (i = 0; i < mc->p; i++)
+		dev[i] = model_deviation(mc, asset, i, x[i]);
+	drift_add(&dc->d, dev);
+	free(dev);
+	return 0;
+}
+
+/* Score the open window of a group and write the score record. */
+static int
+flush_group(struct group *g)
+{
+	const struct model_class *mc = model_class_get(model, g->cls);
+	struct buf *b = out_buf(out);
+	struct model_result r;
+	struct twin_err err;
+	double *x = NULL;
+	size_t i, k, nm;
+	json_t *v;
+	int known, rc = 0;
+
+	if (!g->open)
+		return 0;
+	g->open = 0;
+	g->done = g->end;
+	buf_adds(b, "{\"kind\":\"score\",\"ts\":");
+	put_ts(b, g->end);
+	put_skey(b, "tenant", tenant);
+	if (g->site != NULL)
+		put_skey(b, "site", g->site);
+	put_skey(b, "asset", g->asset);
+	put_skey(b, "class", g->cls);
+	known = mc != NULL;
+	memset(&r, 0, sizeof(r));
+	if (known) {
+		x = xmalloc(mc->p * sizeof(*x));
+		for (i = 0; i < mc->p; i++) {
+			v = json_object_get(g->vals, mc->features[i]);
+			x[i] = v ? json_real_value(v) : NAN;
+		}
+		model_result_init(&r, mc);
+		model_score(model, mc, g->asset, x, &r, &err);
+	} else if (json_object_get(warned, g->cls) == NULL) {
+		json_object_set_new(warned, g->cls, json_true());
+		diag_warn("asset class '%s' is not in model %.12s: scores "
+		    "say 'unknown'", g->cls, model->sha);
+	}
+	if (known && r.severity != SEV_UNKNOWN) {
+		put_key(b, "score");
+		put_num(b, r.score);
+		buf_adds(b, ",\"band\":[");
+		put_num(b, r.lo);
+		buf_addc(b, ',');
+		put_num(b, r.hi);
+		buf_addc(b, ']');
+	}
+	put_skey(b, "severity", model_severity_name(known ? r.severity :
+	    SEV_UNKNOWN));
+	buf_adds(b, ",\"modes\":[");
+	nm = 0;
+	if (known && r.severity != SEV_UNKNOWN && r.severity != SEV_NORMAL)
+		for (k = 0; k < mc->nmodes && nm < TOP_MODES; k++) {
+			const struct cls_mode *md = &mc->modes[r.morder[k]];
+			size_t j, ne = 0;
+
+			if (r.mp[r.morder[k]] < MIN_MODE_P)
+				break;
+			if (nm++)
+				buf_addc(b, ',');
+			buf_adds(b, "{\"mode\":");
+			buf_jstr(b, md->mode, strlen(md->mode));
+			put_key(b, "p");
+			put_num(b, rnd(r.mp[r.morder[k]], 4));
+			if (md->title != NULL)
+				put_skey(b, "title", md->title);
+			put_skey(b, "action", md->action);
+			buf_adds(b, ",\"evidence\":[");
+			for (j = 0; j < md->nsig; j++) {
+				int fi = model_feature_index(mc,
+				    md->sig[j].feature);
+
+				if (fi < 0 || isnan(x[fi]))
+					continue;
+				if (ne++)
+					buf_addc(b, ',');
+				put_feature(b, mc, &r, x, (size_t)fi);
+				buf_addc(b, '}');
+			}
+			buf_adds(b, "]}");
+		}
+	buf_adds(b, "],\"contrib\":[");
+	if (known && r.severity != SEV_UNKNOWN) {
+		double tot = 0;
+
+		for (k = 0; k < r.ncontrib; k++)
+			tot += r.c[r.order[k]];
+		for (k = 0; k < r.ncontrib && k < TOP_CONTRIB; k++) {
+			if (k)
+				buf_addc(b, ',');
+			put_feature(b, mc, &r, x, r.order[k]);
+			put_key(b, "share");
+			put_num(b, rnd(r.c[r.order[k]] / tot, 4));
+			buf_addc(b, '}');
+		}
+	}
+	buf_adds(b, "],\"dq\":{\"flags\":[");
+	nm = 0;
+	if (!known) {
+		struct buf f = BUF_INIT;
+
+		buf_adds(&f, "unknown_class:");
+		buf_adds(&f, g->cls);
+		buf_jstr(b, f.s, f.len);
+		buf_free(&f);
+		nm++;
+	} else {
+		struct buf f = BUF_INIT;
+
+		for (i = 0; i < mc->p; i++) {
+			if (!isnan(x[i]))
+				continue;
+			buf_reset(&f);
+			buf_adds(&f, "missing_feature:");
+			buf_adds(&f, mc->features[i]);
+			if (nm++)
+				buf_addc(b, ',');
+			buf_jstr(b, f.s, f.len);
+		}
+		buf_free(&f);
+		if (r.no_baseline) {
+			if (nm++)
+				buf_addc(b, ',');
+			buf_adds(b, "\"no_asset_baseline\"");
+		}
+		if (r.severity == SEV_UNKNOWN) {
+			if (nm++)
+				buf_addc(b, ',');
+			buf_adds(b, "\"too_few_features\"");
+		}
+	}
+	buf_adds(b, "]},\"prov\":{\"src\":");
+	buf_json(b, g->src);
+	buf_adds(b, ",\"from\":");
+	put_ts(b, g->from);
+	buf_adds(b, ",\"to\":");
+	put_ts(b, g->end);
+	put_skey(b, "model_sha256", model->sha);
+	if (g->spec != NULL)
+		put_skey(b, "spec_sha256", g->spec);
+	put_skey(b, "twin_score", TWIN_VERSION);
+	buf_adds(b, "}}");
+	rc = emit(b);
+	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
+		rc = drift_update(mc, g->asset, g->end, x);
+	if (known)
+		model_result_free(&r);
+	free(x);
+	json_object_clear(g->vals);
+	json_array_clear(g->src);
+	free(g->spec);
+	g->spec = NULL;
+	return rc;
+}
+
+static struct group *
+group_get(const char *asset)
+{
+	json_t *ix = json_object_get(groups, asset);
+	struct group *g;
+
+	if (ix != NULL)
+		return &grp[json_integer_value(ix)];
+	grp = xrealloc(grp, (ngrp + 1) * sizeof(*grp));
+	g = &grp[ngrp];
+	memset(g, 0, sizeof(*g));
+	g->asset = xstrdup(asset);
+	g->done = INT64_MIN;
+	g->vals = json_object();
+	g->src = json_array();
+	json_object_set_new(groups, asset, json_integer((json_int_t)ngrp));
+	ngrp++;
+	return g;
+}
+
+static int
+group_complete(const struct group *g)
+{
+	const struct model_class *mc = model_class_get(model, g->cls);
+	size_t i;
+
+	if (mc == NULL)
+		return 0;
+	for (i = 0; i < mc->p; i++)
+		if (json_object_get(g->vals, mc->features[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Take one feature record; returns -1 (with err) when it is rejected. */
+static int
+take_feature(const json_t *rec, int64_t ts, struct twin_err *err)
+{
+	const char *asset, *cls, *ch, *site, *name, *spec;
+	json_t *f, *v, *w, *prov, *s;
+	int64_t wstart = ts;
+	struct group *g;
+	struct buf key = BUF_INIT;
+	size_t i, j;
+	char t1[TM_BUFSZ];
+
+	asset = rec_str(rec, "asset");
+	cls = rec_str(rec, "class");
+	ch = rec_str(rec, "channel");
+	site = rec_str(rec, "site");
+	f = json_object_get(rec, "f");
+	if (asset == NULL || *asset == '\0' || cls == NULL || ch == NULL)
+		return err_set(err, TWIN_EDATA, "feature record needs 'asset', "
+		    "'class' and 'channel'");
+	if (!json_is_object(f))
+		return err_set(err, TWIN_EDATA, "feature record needs an "
+		    "object 'f'");
+	json_object_foreach(f, name, v)
+		if (!json_is_number(v) && !json_is_null(v))
+			return err_set(err, TWIN_EDATA, "feature '%s' is not a "
+			    "number", name);
+	w = json_object_get(rec, "window");
+	if (json_object_get(w, "start") != NULL &&
+	    tm_from_json(json_object_get(w, "start"), &wstart, err) < 0)
+		return err_prefix(err, "window start");
+	g = group_get(asset);
+	if (g->cls != NULL && strcmp(g->cls, cls) != 0 &&
+	    (g->open || g->done != INT64_MIN))
+		return err_set(err, TWIN_EDATA, "asset '%s' changed class from "
+		    "'%s' to '%s'", asset, g->cls, cls);
+	if ((g->open && ts < g->end) || (g->done != INT64_MIN &&
+	    ts <= g->done)) {
+		tm_format(g->open ? g->end : g->done, t1);
+		return err_set(err, TWIN_EDATA, "late feature of asset '%s': "
+		    "window up to %s already %s", asset, t1,
+		    g->open ? "open" : "scored");
+	}
+	if (g->open && ts > g->end && flush_group(g) < 0)
+		return -2;
+	if (!g->open) {
+		g->open = 1;
+		g->end = ts;
+		g->from = wstart;
+		free(g->cls);
+		g->cls = xstrdup(cls);
+		free(g->site);
+		g->site = site ? xstrdup(site) : NULL;
+	}
+	if (wstart < g->from)
+		g->from = wstart;
+	json_object_foreach(f, name, v) {
+		if (json_is_null(v))
+			continue;
+		buf_reset(&key);
+		buf_adds(&key, ch);
+		buf_addc(&key, ':');
+		buf_adds(&key, name);
+		json_object_set_new(g->vals, buf_str(&key),
+		    json_real(json_number_value(v)));
+	}
+	buf_free(&key);
+	prov = json_object_get(rec, "prov");
+	json_array_foreach(json_object_get(prov, "src"), i, s) {
+		if (!json_is_string(s))
+			continue;
+		for (j = 0; j < json_array_size(g->src); j++)
+			if (json_equal(json_array_get(g->src, j), s))
+				break;
+		if (j == json_array_size(g->src) &&
+		    json_array_size(g->src) < MAX_SRC)
+			json_array_append(g->src, s);
+	}
+	spec = rec_str(prov, "spec_sha256");
+	if (g->spec == NULL && spec != NULL)
+		g->spec = xstrdup(spec);
+	if (group_complete(g) && flush_group(g) < 0)
+		return -2;
+	return 0;
+}
+
+/* Returns -1 when output failed and the run must stop. */
+static int
+score_stream(struct ndj_reader *rd, unsigned long long *nrec)
+{
+	struct twin_err err;
+	enum rec_kind kind;
+	char *line;
+	size_t len;
+	json_t *rec;
+	int64_t ts;
+	int rc;
+
+	for (;;) {
+		if (hup || ++*nrec % CHECK_EVERY == 0)
+			maybe_reload();
+		rc = ndj_next(rd, &line, &len, &err);
+		if (rc == 0)
+			return 0;
+		if (rc < 0) {
+			if (err.code != TWIN_EDATA) {
+				diag_warn("%s: %s", ndj_name(rd), err.msg);
+				worse(EXIT_IO);
+				return -1;
+			}
+			diag_reject(ndj_name(rd), ndj_lineno(rd), NULL, 0,
+			    "%s", err.msg);
+			worse(EXIT_DATA);
+			continue;
+		}
+		if ((rec = ndj_parse(line, len, &err)) == NULL ||
+		    rec_check(rec, tenant, &kind, &ts, &err) < 0) {
+			diag_reject(ndj_name(rd), ndj_lineno(rd), line, len,
+			    "%s", err.msg);
+			worse(EXIT_DATA);
+			json_decref(rec);
+			continue;
+		}
+		if (kind != REC_FEATURE) {
+			json_decref(rec);
+			if (out_line(out, line, len, &err) < 0) {
+				if (err.code != TWIN_EPIPE) {
+					diag_warn("%s", err.msg);
+					worse(EXIT_IO);
+				}
+				return -1;
+			}
+			continue;
+		}
+		rc = take_feature(rec, ts, &err);
+		json_decref(rec);
+		if (rc == -2)
+			return -1;
+		if (rc < 0) {
+			diag_reject(ndj_name(rd), ndj_lineno(rd), line, len,
+			    "%s", err.msg);
+			worse(EXIT_DATA);
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *regdir = getenv("TWIN_REGISTRY"), *mname = NULL;
+	const char *reject = NULL;
+	struct ndj_reader *rd;
+	struct twin_err err;
+	unsigned long long nrec = 0;
+	int c, live = 0, i, stop = 0;
+	size_t k;
+
+	diag_init(argv[0]);
+	drift_win = 7 * 24 * 3600 * TM_NS_PER_S;
+	while ((c = getopt_long(argc, argv, "d:hlm:qR:r:T:", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (strcmp(optarg, "0") == 0)
+				drift_win = 0;
+			else if (tm_parse_duration(optarg, &drift_win,
+			    &err) < 0 || drift_win < TM_NS_PER_S) {
+				diag_warn("bad drift window '%s' (0 or at "
+				    "least 1s)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'l':
+			live = 1;
+			break;
+		case 'm':
+			mname = optarg;
+			break;
+		case 'q':
+			diag_set_quiet(1);
+			break;
+		case 'R':
+			reject = optarg;
+			break;
+		case 'r':
+			regdir = optarg;
+			break;
+		case 'T':
+			tenant = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (tenant == NULL) {
+		diag_warn("no tenant (-T)");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!rec_tenant_valid(tenant)) {
+		diag_warn("invalid tenant '%s'", tenant);
+		return EXIT_USAGE;
+	}
+	if (regdir == NULL && mname == NULL) {
+		diag_warn("no registry (-r or TWIN_REGISTRY) and no model (-m)");
+		return EXIT_USAGE;
+	}
+	if (regdir != NULL) {
+		if (reg_open(&reg, regdir, tenant, 0, &err) < 0) {
+			diag_warn("%s", err.msg);
+			return err_exit_status(err.code);
+		}
+		have_reg = 1;
+	}
+	if (mname != NULL) {
+		fixed_model = 1;
+		if ((model = load_fixed(mname, &err)) == NULL) {
+			diag_warn("%s", err.msg);
+			if (have_reg)
+				reg_close(&reg);
+			return err_exit_status(err.code);
+		}
+	} else if (load_production(1) < 0) {
+		reg_close(&reg);
+		return EXIT_CONFIG;
+	}
+	if (diag_reject_open(reject, &err) < 0) {
+		diag_warn("%s", err.msg);
+		model_free(model);
+		if (have_reg)
+			reg_close(&reg);
+		return EXIT_IO;
+	}
+	signal(SIGHUP, on_hup);
+	groups = json_object();
+	warned = json_object();
+	out = out_open(1, live);
+	for (i = 0; i < (argc ? argc : 1) && !stop; i++) {
+		if (argc == 0 || strcmp(argv[i], "-") == 0) {
+			rd = ndj_open_fd(0, "<stdin>", NDJ_MAX_LINE_DEFAULT);
+		} else if ((rd = ndj_open_path(argv[i], NDJ_MAX_LINE_DEFAULT,
+		    &err)) == NULL) {
+			diag_warn("%s", err.msg);
+			worse(EXIT_IO);
+			continue;
+		}
+		if (score_stream(rd, &nrec) < 0)
+			stop = 1;
+		ndj_close(rd);
+	}
+	/* The end of input closes every open window, in asset order. */
+	for (k = 0; k < ngrp && !stop; k++)
+		if (flush_group(&grp[k]) < 0)
+			stop = 1;
+	if (out_close(out, &err) < 0 && err.code != TWIN_EPIPE) {
+		diag_warn("%s", err.msg);
+		worse(EXIT_IO);
+	}
+	if (diag_reject_close(&err) < 0) {
+		diag_warn("%s", err.msg);
+		worse(EXIT_IO);
+	}
+	if (diag_errors() > 0)
+		diag_info("%llu record(s) rejected", diag_errors());
+	for (k = 0; k < ngrp; k++) {
+		free(grp[k].asset);
+		free(grp[k].site);
+		free(grp[k].cls);
+		free(grp[k].spec);
+		json_decref(grp[k].vals);
+		json_decref(grp[k].src);
+	}
+	free(grp);
+	json_decref(groups);
+	json_decref(warned);
+	drift_clear();
+	model_free(model);
+	if (have_reg)
+		reg_close(&reg);
+	return status;
+}
