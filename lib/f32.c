@@ -1,0 +1,267 @@
+/*
+ * f32.c - fast sample-array reading (see f32.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "f32.h"
+#include "banned.h"
+
+static const double pow10tab[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+static int
+isws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && isws(*p))
+		p++;
+	return p;
+}
+
+/* Past a string starting at its opening quote, or NULL. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\') {
+			p++;
+			continue;
+		}
+		if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past one value of any kind, or NULL. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		switch (*p) {
+		case '"':
+			if ((p = skip_string(p, end)) == NULL)
+				return NULL;
+			if (depth == 0)
+				return p;
+			continue;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+			break;
+		case ',':
+			if (depth == 0)
+				return p;
+			break;
+		default:
+			break;
+		}
+		p++;
+	}
+	return depth == 0 ? p : NULL;
+}
+
+int
+f32_find_member(const char *s, size_t n, const char *key, size_t *lb,
+    size_t *rb)
+{
+	const char *p = s, *end = s + n, *k, *q;
+	size_t klen = strlen(key);
+
+	p = skip_ws(p, end);
+	if (p == end || *p != '{')
+		return 0;
+	p++;
+	for (;;) {
+		p = skip_ws(p, end);
+		if (p == end || *p != '"')
+			return 0;
+		k = p + 1;
+		if ((p = skip_string(p, end)) == NULL)
+			return 0;
+		q = p - 1;	/* closing quote */
+		p = skip_ws(p, end);
+		if (p == end || *p != ':')
+			return 0;
+		p = skip_ws(p + 1, end);
+		if ((size_t)(q - k) == klen && memcmp(k, key, klen) == 0 &&
+		    p < end && *p == '[') {
+			const char *a = p;
+
+			if ((p = skip_value(p, end)) == NULL || p[-1] != ']')
+				return 0;
+			*lb = (size_t)(a - s);
+			*rb = (size_t)(p - 1 - s);
+			return 1;
+		}
+		if ((p = skip_value(p, end)) == NULL)
+			return 0;
+		p = skip_ws(p, end);
+		if (p == end || *p != ',')
+			return 0;
+		p++;
+	}
+}
+
+size_t
+f32_number(const char *s, const char *end, double *out)
+{
+	const char *p = s;
+	uint64_t m = 0;
+	int neg = 0, nsig = 0, isint = 1, trunc = 0, eneg = 0;
+	int64_t e = 0, scale = 0, ex;
+	char tmp[64], *ep;
+	size_t len;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p == end || *p < '0' || *p > '9')
+		return 0;
+	if (*p == '0') {
+		p++;
+		if (p < end && *p >= '0' && *p <= '9')
+			return 0;
+	} else
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (nsig < 19) {
+				m = m * 10 + (uint64_t)(*p - '0');
+				nsig++;
+			} else {
+				trunc = 1;
+				scale++;
+			}
+		}
+	if (p < end && *p == '.') {
+		isint = 0;
+		p++;
+		if (p == end || *p < '0' || *p > '9')
+			return 0;
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (nsig >= 19)
+				trunc = 1;
+			else if (m == 0 && *p == '0')
+				scale--;
+			else {
+				m = m * 10 + (uint64_t)(*p - '0');
+				nsig++;
+				scale--;
+			}
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		isint = 0;
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p == end || *p < '0' || *p > '9')
+			return 0;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if (e < 100000)
+				e = e * 10 + (*p - '0');
+	}
+	len = (size_t)(p - s);
+	if (isint) {
+		/* As jansson: through a 64-bit integer (too big: jansson). */
+		if (trunc || nsig > 18)
+			return 0;
+		*out = (double)(neg ? -(int64_t)m : (int64_t)m);
+		return len;
+	}
+	ex = (eneg ? -e : e) + scale;
+	if (!trunc && m <= ((uint64_t)1 << 53) && ex >= -22 && ex <= 22) {
+		double d = (double)m;
+
+		d = ex < 0 ? d / pow10tab[-ex] : d * pow10tab[ex];
+		*out = neg ? -d : d;
+		return len;
+	}
+	if (len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	errno = 0;
+	*out = strtod(tmp, &ep);
+	if (ep != tmp + len || (errno == ERANGE && isinf(*out)))
+		return 0;
+	return len;
+}
+
+long
+f32_parse_array(const char *s, size_t n, double **v, size_t *cap)
+{
+	const char *p = s, *end = s + n;
+	size_t cnt = 0, k;
+	double d;
+
+	if (n < 2 || *p != '[')
+		return -1;
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == ']')
+		return p + 1 == end ? 0 : -1;
+	for (;;) {
+		if ((k = f32_number(p, end, &d)) == 0)
+			return -1;
+		if (cnt == *cap) {
+			*cap = *cap ? 2 * *cap : 4096;
+			*v = xrealloc(*v, *cap * sizeof(double));
+		}
+		(*v)[cnt++] = d;
+		p = skip_ws(p + k, end);
+		if (p == end)
+			return -1;
+		if (*p == ']')
+			return p + 1 == end ? (long)cnt : -1;
+		if (*p != ',')
+			return -1;
+		p = skip_ws(p + 1, end);
+	}
+}
+
+long
+f32_decode_b64le(const char *s, size_t n, struct buf *scratch, double **v,
+    size_t *cap)
+{
+	const unsigned char *b;
+	size_t cnt, i;
+	uint32_t u;
+	float f;
+
+	buf_reset(scratch);
+	if (buf_b64dec(scratch, s, n) < 0 || scratch->len % 4 != 0)
+		return -1;
+	cnt = scratch->len / 4;
+	if (cnt > *cap) {
+		*cap = cnt;
+		*v = xrealloc(*v, *cap * sizeof(double));
+	}
+	b = (const unsigned char *)scratch->s;
+	for (i = 0; i < cnt; i++) {
+		u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+		    (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+		memcpy(&f, &u, sizeof(f));
+		(*v)[i] = f;
+	}
+	return (long)cnt;
+}

@@ -1,0 +1,156 @@
+/*
+ * fft.c - FFTW plans made once per size, with FFTW_ESTIMATE (see fft.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <fftw3.h>
+
+#include "buf.h"
+#include "fft.h"
+#include "banned.h"
+
+struct plan {
+	size_t n;
+	double *rin;		/* n reals */
+	fftw_complex *rout;	/* n/2+1 bins */
+	fftw_plan r2c;
+	fftw_complex *cin;	/* n complex, made on first envelope */
+	fftw_complex *cout;
+	fftw_plan c2c;
+	struct plan *next;
+};
+
+struct fft {
+	struct plan *plans;
+	size_t nplans;
+};
+
+struct fft *
+fft_new(void)
+{
+	return xcalloc(1, sizeof(struct fft));
+}
+
+void
+fft_free(struct fft *f)
+{
+	struct plan *p, *next;
+
+	if (f == NULL)
+		return;
+	for (p = f->plans; p != NULL; p = next) {
+		next = p->next;
+		if (p->c2c != NULL)
+			fftw_destroy_plan(p->c2c);
+		fftw_free(p->cout);
+		fftw_free(p->cin);
+		if (p->r2c != NULL)
+			fftw_destroy_plan(p->r2c);
+		fftw_free(p->rout);
+		fftw_free(p->rin);
+		free(p);
+	}
+	free(f);
+}
+
+size_t
+fft_nplans(const struct fft *f)
+{
+	return f->nplans;
+}
+
+static struct plan *
+plan_get(struct fft *f, size_t n, struct twin_err *err)
+{
+	struct plan *p, **pp;
+
+	/* Move a hit to the front: streams of one size dominate. */
+	for (pp = &f->plans; (p = *pp) != NULL; pp = &p->next)
+		if (p->n == n) {
+			*pp = p->next;
+			p->next = f->plans;
+			f->plans = p;
+			return p;
+		}
+	if (n < 2 || n > (size_t)1 << 30) {
+		err_set(err, TWIN_EDATA, "transform size %zu out of range", n);
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->n = n;
+	p->rin = fftw_alloc_real(n);
+	p->rout = fftw_alloc_complex(n / 2 + 1);
+	if (p->rin == NULL || p->rout == NULL)
+		goto fail;
+	p->r2c = fftw_plan_dft_r2c_1d((int)n, p->rin, p->rout, FFTW_ESTIMATE);
+	if (p->r2c == NULL)
+		goto fail;
+	p->next = f->plans;
+	f->plans = p;
+	f->nplans++;
+	return p;
+fail:
+	fftw_free(p->rout);
+	fftw_free(p->rin);
+	free(p);
+	err_set(err, TWIN_ENOMEM, "cannot plan a transform of size %zu", n);
+	return NULL;
+}
+
+int
+fft_r2c(struct fft *f, const double *x, size_t n, double *re, double *im,
+    struct twin_err *err)
+{
+	struct plan *p;
+	size_t k;
+
+	if ((p = plan_get(f, n, err)) == NULL)
+		return -1;
+	memcpy(p->rin, x, n * sizeof(double));
+	fftw_execute(p->r2c);
+	for (k = 0; k <= n / 2; k++) {
+		re[k] = p->rout[k][0];
+		im[k] = p->rout[k][1];
+	}
+	return 0;
+}
+
+int
+fft_sq_envelope(struct fft *f, const double *re, const double *im, size_t n,
+    size_t lo, size_t hi, double *out, struct twin_err *err)
+{
+	struct plan *p;
+	double s;
+	size_t k;
+
+	if ((p = plan_get(f, n, err)) == NULL)
+		return -1;
+	if (p->c2c == NULL) {
+		p->cin = fftw_alloc_complex(n);
+		p->cout = fftw_alloc_complex(n);
+		if (p->cin == NULL || p->cout == NULL)
+			return err_set(err, TWIN_ENOMEM,
+			    "cannot allocate a transform of size %zu", n);
+		p->c2c = fftw_plan_dft_1d((int)n, p->cin, p->cout,
+		    FFTW_BACKWARD, FFTW_ESTIMATE);
+		if (p->c2c == NULL)
+			return err_set(err, TWIN_ENOMEM,
+			    "cannot plan a transform of size %zu", n);
+	}
+	if (lo < 1)
+		lo = 1;
+	if (hi > (n - 1) / 2)
+		hi = (n - 1) / 2;
+	memset(p->cin, 0, n * sizeof(fftw_complex));
+	for (k = lo; k <= hi; k++) {
+		p->cin[k][0] = 2 * re[k];
+		p->cin[k][1] = 2 * im[k];
+	}
+	fftw_execute(p->c2c);
+	s = 1.0 / ((double)n * (double)n);
+	for (k = 0; k < n; k++)
+		out[k] = (p->cout[k][0] * p->cout[k][0] +
+		    p->cout[k][1] * p->cout[k][1]) * s;
+	return 0;
+}

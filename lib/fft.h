@@ -1,0 +1,51 @@
+/*
+ * fft.h - FFTW plans and the transforms twin-feature needs.
+ *
+ * A struct fft keeps one set of plans per transform size, made the first
+ * time that size is asked for and kept until fft_free().  Plans are made
+ * with FFTW_ESTIMATE: FFTW_MEASURE times candidate algorithms and may pick
+ * a different one on each run, and different algorithms round
+ * differently, so the same input would not always give the same bytes.
+ * Every transform runs on the plan's own (FFTW-aligned) arrays: data are
+ * copied in and out, so the codelets used never depend on the caller's
+ * alignment either.
+ *
+ * Spectra are unnormalised, as FFTW computes them: X[k] = sum x[j]
+ * exp(-2 pi i j k / n).  The caller scales.
+ *
+ * The struct owns its plans and arrays; fft_free() releases them.  It is
+ * not thread-safe (FFTW planning is not).
+ */
+#ifndef TWIN_FFT_H
+#define TWIN_FFT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct fft;
+
+struct fft *fft_new(void);
+void fft_free(struct fft *f);
+
+/*
+ * Real forward transform of x (n values): re and im receive n/2+1 bins.
+ * Returns -1 (TWIN_ENOMEM) only if FFTW cannot make a plan.
+ */
+int fft_r2c(struct fft *f, const double *x, size_t n, double *re,
+    double *im, struct twin_err *err);
+
+/*
+ * Analytic signal of a band: bins k with lo <= k <= hi (0 < lo, hi < n/2)
+ * of the spectrum (re, im of n/2+1 bins) are doubled, all others zeroed,
+ * and the complex inverse transform of length n is taken.  out receives
+ * |z[j]|^2 / n^2 for j in 0..n-1: the squared envelope of the band-passed
+ * signal in the units of x squared.
+ */
+int fft_sq_envelope(struct fft *f, const double *re, const double *im,
+    size_t n, size_t lo, size_t hi, double *out, struct twin_err *err);
+
+/* Number of distinct sizes planned so far (for tests). */
+size_t fft_nplans(const struct fft *f);
+
+#endif
