@@ -102,11 +102,14 @@ out:
 static int
 mode_of(const char *name)
 {
-	char path[500];
+	struct buf path = BUF_INIT;
 	struct stat sb;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return stat(path, &sb) < 0 ? -1 : (int)(sb.st_mode & 07777);
+	buf_addf(&path, "%s/%s", dir, name);
+	r = stat(path.s, &sb) < 0 ? -1 : (int)(sb.st_mode & 07777);
+	buf_free(&path);
+	return r;
 }
 
 static int
