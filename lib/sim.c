@@ -943,7 +943,7 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 			ph[k] = ph[1] * k + SIM_PI / 2;
 		amp[2] *= 0.7;
 	}
-	mode_init(&m, a->cls == MOTOR ? 2800 : 3400, 0.05, fs);
+	mode_init(&m, a->cls == MOTOR ? 2800 : 3400, 0.03, fs);
 	wn = 0.05 * (1 + 0.5 * (a->sev[F_OUTER] + a->sev[F_INNER] +
 	    a->sev[F_BALL])) * (1 + 4 * a->sev[F_CAVITATION]);
 	/* Impact periods: outer race, inner race, ball (both races). */
@@ -952,7 +952,7 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 	per[2] = 1 / (2 * df.bsf);
 	fault_scale = ax == 1 ? 0.6 : 1;
 	for (k = 0; k < 3; k++) {
-		sev[k] = a->sev[kinds[k]] * 1.6 * fault_scale;
+		sev[k] = a->sev[kinds[k]] * 2.2 * fault_scale;
 		next_imp[k] = per[k] * sim_rng_uniform(r) - (double)warm / fs;
 	}
 	bear = 0;
