@@ -250,6 +250,9 @@ next_entry(struct src_file *f, struct twin_err *err)
 		return fail_archive(f, TWIN_EDATA, err, "cannot read archive");
 	if (++f->nentries > f->o.max_entries) {
 		f->lineno = 0;
+		buf_reset(&f->where);
+		buf_adds(&f->where, strcmp(f->path, "-") == 0 ? "<stdin>" :
+		    f->path);
 		end_archive(f);
 		return err_set(err, TWIN_EDATA,
 		    "archive has too many entries (over %llu)",
