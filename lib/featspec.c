@@ -235,7 +235,7 @@ parse_window(json_t *o, const char *where, struct featspec_chan *c,
     struct twin_err *err)
 {
 	static const char *const k[] = { "n", "hop", "length", "align",
-	    "tolerance", NULL };
+	    "bursts", "tolerance", NULL };
 	json_t *v;
 	double d;
 	char w[WHERE];
@@ -275,6 +275,12 @@ parse_window(json_t *o, const char *where, struct featspec_chan *c,
 		if (!json_is_boolean(v))
 			return bad(err, w, "not true or false");
 		c->align = json_is_true(v);
+	}
+	if ((v = json_object_get(o, "bursts")) != NULL) {
+		at(w, "%s.bursts", where);
+		if (!json_is_boolean(v))
+			return bad(err, w, "not true or false");
+		c->bursts = json_is_true(v);
 	}
 	if (dur(o, "tolerance", where, 0, TM_NS_PER_S, &c->tol_ns, err) < 0)
 		return -1;

@@ -30,6 +30,7 @@ struct featspec_chan {
 	size_t n, hop_n;
 	int64_t len_ns, hop_ns;
 	int align;		/* start windows at multiples of the hop */
+	int bursts;		/* snapshot blocks: whole-window gaps expected */
 	int64_t tol_ns;		/* timing tolerance before a gap or overlap */
 	struct feat_opts fo;	/* rate, speed, bearing filled per window */
 	char *bearing;		/* NULL: from the channel name */

@@ -200,8 +200,12 @@ wave_release(struct win *w, int64_t ts, const double *v, size_t n,
 			return 1;
 		}
 		if (ts > expect + w->tol_ns) {
-			w->gaps++;
-			w->tot.gaps++;
+			if (w->c.bursts && w->fill == 0 && w->skip == 0)
+				w->span_start = INT64_MAX;
+			else {
+				w->gaps++;
+				w->tot.gaps++;
+			}
 			w->tot.dropped += w->fill;
 			seg_start(w, ts);
 		}

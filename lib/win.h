@@ -11,7 +11,9 @@
  * a new segment: the partial window before the gap is dropped, never
  * joined to data after it, and the gap is counted.  With align set, the
  * first window of a segment starts at the first sample at or after a
- * multiple of the hop's duration since the epoch.
+ * multiple of the hop's duration since the epoch.  With bursts set
+ * (snapshot acquisition: one block every so often), a gap that loses no
+ * partial window is expected and not counted.
  *
  * Scalar windows are [k*hop, k*hop + length) in event time, k an integer,
  * and close when a sample at or after their end arrives.  A window that
@@ -39,6 +41,7 @@ struct win_cfg {
 	size_t n, hop_n;	/* by_count */
 	int64_t len_ns, hop_ns;	/* by duration */
 	int align;
+	int bursts;		/* gaps between whole windows are expected */
 	int64_t tol_ns;
 	int64_t lateness_ns;
 	double rate_hz;		/* waveform rate; 0: a scalar series */
