@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fastnum.h"
 #include "rawrec.h"
 #include "tm.h"
 #include "banned.h"
@@ -276,6 +277,10 @@ scan_num(const char *p, int *isint, long long *i, double *d)
 		while (*p >= '0' && *p <= '9')
 			p++;
 	}
+	if (fastnum_parse(a, (size_t)(p - a), d) == 0) {
+		*isint = 0;
+		return p;
+	}
 	errno = 0;
 	*d = strtod(a, &end);
 	if (end != p || (errno == ERANGE && (*d == HUGE_VAL ||
@@ -361,8 +366,19 @@ rawrec_scan(const char *line, size_t n, struct rawrec *rr)
 					return 0;
 				break;
 			case K_TS:
+				/* Records come in scans that share a time. */
+				if (sn == rr->tslen && sn <= sizeof(rr->tstext) &&
+				    memcmp(s, rr->tstext, sn) == 0) {
+					rr->ts = rr->tsns;
+					break;
+				}
 				if (tm_parse(s, sn, &rr->ts, NULL) < 0)
 					return 0;
+				if (sn <= sizeof(rr->tstext)) {
+					memcpy(rr->tstext, s, sn);
+					rr->tslen = sn;
+					rr->tsns = rr->ts;
+				}
 				break;
 			case K_TENANT:
 				if (sn == 0)

@@ -46,6 +46,10 @@ struct rawrec {
 	size_t nvals;
 	size_t cap;
 	double rate_hz;		/* blocks only */
+	/* rawrec_scan()'s memory of the last "ts" text and its value */
+	char tstext[40];
+	size_t tslen;
+	int64_t tsns;
 };
 
 #define RAWREC_INIT { 0 }

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "digest.h"
+#include "fastnum.h"
 #include "rec.h"
 #include "tagmap.h"
 #include "tm.h"
@@ -1220,6 +1221,37 @@ convert(const struct tagmap_entry *e, const struct unit *u, double x)
 	return unit_to_canonical(u, x);
 }
 
+/* buf_jnum(), the same text sooner for the common easy values. */
+static int
+put_num(struct buf *b, double x)
+{
+	char tmp[40];
+	int n = fastnum_format(x, tmp);
+
+	if (n < 0)
+		return buf_jnum(b, x);
+	buf_add(b, tmp, (size_t)n);
+	return 0;
+}
+
+/* buf_jint() without snprintf. */
+static void
+put_int(struct buf *b, long long x)
+{
+	char tmp[24];
+	unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x :
+	    (unsigned long long)x;
+	int n = sizeof(tmp);
+
+	do {
+		tmp[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (x < 0)
+		tmp[--n] = '-';
+	buf_add(b, tmp + n, sizeof(tmp) - (size_t)n);
+}
+
 static int
 out_of_range(const struct tagmap_entry *e, double y)
 {
@@ -1289,7 +1321,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 	switch (r->vkind) {
 	case RAWREC_SCALAR:
 		y = convert(e, u, r->v);
-		if (buf_jnum(out, y) < 0)
+		if (put_num(out, y) < 0)
 			goto overflow;
 		oor = out_of_range(e, y);
 		break;
@@ -1299,7 +1331,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 			y = convert(e, u, r->vals[i]);
 			if (i > 0)
 				buf_addc(out, ',');
-			if (buf_jnum(out, y) < 0)
+			if (put_num(out, y) < 0)
 				goto overflow;
 			oor |= out_of_range(e, y);
 		}
@@ -1342,7 +1374,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 	buf_adds(out, ",\"src\":");
 	buf_jstr(out, r->src, r->srclen);
 	buf_adds(out, ",\"seq\":");
-	buf_jint(out, r->seq);
+	put_int(out, r->seq);
 	buf_add(out, m->prov, m->provlen);
 	return 1;
 overflow:
