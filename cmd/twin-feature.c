@@ -65,7 +65,7 @@ struct stream {
 
 struct totals {
 	uint64_t records, samples, windows, passed, skipped;
-	uint64_t expected, received, gaps, nan, oor, flat, spikes, late;
+	uint64_t expected, received, nan, oor, flat, spikes;
 };
 
 static struct featspec *spec;
@@ -349,12 +349,10 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 	tot.windows++;
 	tot.expected += w->expected;
 	tot.received += w->received;
-	tot.gaps += w->gaps;
 	tot.nan += dq.nan;
 	tot.oor += dq.out_of_range;
 	tot.flat += dq.flatline != 0;
 	tot.spikes += dq.spikes;
-	tot.late += w->late;
 	/* Keep only the newest source for the next window. */
 	while (s->nsrc > 1) {
 		free(s->src[0]);
@@ -695,7 +693,7 @@ static int
 finish(struct twin_err *err)
 {
 	struct win_totals wt;
-	uint64_t dropped = 0;
+	uint64_t dropped = 0, gaps = 0, late = 0;
 	size_t i;
 	struct stream *s;
 
@@ -705,6 +703,8 @@ finish(struct twin_err *err)
 				return -1;
 			win_totals(s->win, &wt);
 			dropped += wt.dropped;
+			gaps += wt.gaps;
+			late += wt.late;
 		}
 	diag_info("%llu records, %llu samples, %llu windows from %zu "
 	    "streams, %llu passed through, %llu without a spec",
@@ -715,9 +715,9 @@ finish(struct twin_err *err)
 	    "nan %llu, out of range %llu, flatline windows %llu, spikes %llu, "
 	    "late %llu, samples in no window %llu",
 	    (unsigned long long)tot.expected, (unsigned long long)tot.received,
-	    (unsigned long long)tot.gaps, (unsigned long long)tot.nan,
+	    (unsigned long long)gaps, (unsigned long long)tot.nan,
 	    (unsigned long long)tot.oor, (unsigned long long)tot.flat,
-	    (unsigned long long)tot.spikes, (unsigned long long)tot.late,
+	    (unsigned long long)tot.spikes, (unsigned long long)late,
 	    (unsigned long long)dropped);
 	return 0;
 }

@@ -560,6 +560,37 @@ parse_isotable(struct featspec *s, json_t *o, const char *where,
 	return 0;
 }
 
+/* Read the ISO table file named by the spec, relative to its folder. */
+static int
+load_isotable(struct featspec *s, const char *path, const char *basedir,
+    struct twin_err *err)
+{
+	struct buf b = BUF_INIT;
+	char hex[DIGEST_HEX];
+	json_t *t;
+	int rc;
+
+	if (path[0] != '/') {
+		buf_adds(&b, basedir);
+		buf_addc(&b, '/');
+	}
+	buf_adds(&b, path);
+	if ((t = ndj_load_file(buf_str(&b), err)) == NULL) {
+		if (err != NULL)
+			err->code = TWIN_ECONFIG;
+		buf_free(&b);
+		return -1;
+	}
+	rc = digest_file_sha256_hex(buf_str(&b), hex, err);
+	if (rc == 0) {
+		s->iso_sha256 = xstrdup(hex);
+		rc = parse_isotable(s, t, path, err);
+	}
+	json_decref(t);
+	buf_free(&b);
+	return rc;
+}
+
 static int
 parse_root(struct featspec *s, json_t *root, const char *basedir,
     struct twin_err *err)
@@ -583,42 +614,17 @@ parse_root(struct featspec *s, json_t *root, const char *basedir,
 	    &s->lateness_ns, err) < 0)
 		return -1;
 	if ((v = json_object_get(root, "iso20816")) != NULL) {
-		json_t *t;
-		char *path;
-		struct buf b = BUF_INIT;
-		char hex[DIGEST_HEX];
-		int rc;
-
-		if (json_is_object(v))
-			return parse_isotable(s, v, "spec.iso20816", err);
-		if (!json_is_string(v))
+		if (json_is_object(v)) {
+			if (parse_isotable(s, v, "spec.iso20816", err) < 0)
+				return -1;
+		} else if (!json_is_string(v))
 			return bad(err, "spec.iso20816", "not a file name "
 			    "or an object");
-		if (basedir == NULL)
+		else if (basedir == NULL)
 			return bad(err, "spec.iso20816",
 			    "files cannot be read here");
-		path = (char *)json_string_value(v);
-		if (path[0] != '/') {
-			buf_adds(&b, basedir);
-			buf_addc(&b, '/');
-		}
-		buf_adds(&b, path);
-		if ((t = ndj_load_file(buf_str(&b), err)) == NULL) {
-			if (err != NULL)
-				err->code = TWIN_ECONFIG;
-			buf_free(&b);
-			return -1;
-		}
-		if (digest_file_sha256_hex(buf_str(&b), hex, err) < 0) {
-			json_decref(t);
-			buf_free(&b);
-			return -1;
-		}
-		s->iso_sha256 = xstrdup(hex);
-		rc = parse_isotable(s, t, json_string_value(v), err);
-		json_decref(t);
-		buf_free(&b);
-		if (rc < 0)
+		else if (load_isotable(s, json_string_value(v), basedir,
+		    err) < 0)
 			return -1;
 	}
 	if ((v = json_object_get(root, "classes")) == NULL ||
