@@ -341,7 +341,7 @@ main(int argc, char *argv[])
 		status = EXIT_IO;
 	}
 	if (diag_errors() > 0 || c.dropped > 0)
-		diag_info("%llu records: %llu samples, %llu passed, "
+		diag_info("records: %llu read, %llu mapped, %llu passed, "
 		    "%llu dropped, %llu rejected", c.read, c.samples, c.passed,
 		    c.dropped, diag_errors());
 	if (status == EXIT_OK && diag_errors() > 0)

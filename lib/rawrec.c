@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "fastnum.h"
 #include "rawrec.h"
 #include "tm.h"
@@ -143,10 +144,14 @@ rawrec_from_json(const json_t *r, struct rawrec *rr, struct twin_err *err)
 	rr->q = RAWREC_GOOD;
 	if ((x = json_object_get(r, "q")) != NULL) {
 		if (json_is_string(x)) {
+			char qb[80];
+
 			if (rawrec_quality_str(json_string_value(x),
 			    json_string_length(x), &rr->q) < 0)
 				return err_set(err, TWIN_EDATA,
-				    "unknown quality in 'q'");
+				    "unknown quality '%s'", diag_quote(
+				    json_string_value(x), json_string_length(x),
+				    qb, 40));
 		} else if (!json_is_integer(x) ||
 		    rawrec_quality_code(json_integer_value(x), &rr->q) < 0)
 			return err_set(err, TWIN_EDATA, "'q' is neither a "
@@ -155,9 +160,12 @@ rawrec_from_json(const json_t *r, struct rawrec *rr, struct twin_err *err)
 	if ((v = json_object_get(r, "v")) == NULL)
 		return err_set(err, TWIN_EDATA, "missing 'v'");
 	if (enc != NULL) {
+		char eb[80];
+
 		if (enclen != 5 || memcmp(enc, "f32le", 5) != 0)
 			return err_set(err, TWIN_EDATA,
-			    "unknown encoding in 'enc'");
+			    "unknown encoding '%s'", diag_quote(enc, enclen,
+			    eb, 40));
 		if (!json_is_string(v))
 			return err_set(err, TWIN_EDATA,
 			    "'v' is not base64 of float32 values");

@@ -40,6 +40,7 @@ static const char *const field_names[NFIELDS] = {
 /* One entry as read from JSON or CSV, before it is checked. */
 struct esrc {
 	long line;
+	int bad;		/* a problem already reported */
 	const char *s[NFIELDS];
 	double num[NFIELDS];
 	int has[NFIELDS];
@@ -340,12 +341,14 @@ entry_add(struct tagmap *m, struct esrc *f)
 	struct twin_err err;
 	char why[160], qb[200];
 	const char *w;
-	int nsub = -1, bad = 0, i;
+	int nsub = -1, bad, i;
 	regex_t re;
 
 	memset(&e, 0, sizeof(e));
 	e.line = f->line;
-	if ((f->s[F_TAG] == NULL) == (f->s[F_PATTERN] == NULL)) {
+	bad = f->bad;
+	if ((f->s[F_TAG] == NULL) == (f->s[F_PATTERN] == NULL) &&
+	    !f->bad) {
 		problem(m, f->line, "give exactly one of 'tag' and 'pattern'");
 		return;
 	}
@@ -353,9 +356,10 @@ entry_add(struct tagmap *m, struct esrc *f)
 		if (f->s[i] != NULL && f->s[i][0] == '\0' && i != F_NOTE &&
 		    i != F_DESCRIPTION) {
 			problem(m, f->line, "'%s' is empty", field_names[i]);
+			f->s[i] = NULL;
 			bad = 1;
 		}
-	if (bad)
+	if (f->s[F_TAG] != NULL && f->s[F_PATTERN] != NULL)
 		return;
 	if (f->s[F_PATTERN] != NULL) {
 		struct buf b = BUF_INIT;
@@ -433,8 +437,8 @@ entry_add(struct tagmap *m, struct esrc *f)
 			bad = 1;
 		} else if (f->s[F_UNIT] && unit_check(f->s[F_UNIT],
 		    strlen(f->s[F_UNIT]), e.dim, &e.unit, &err) < 0) {
-			problem(m, f->line, "%s (channel '%s')", err.msg,
-			    q(c, qb, sizeof(qb)));
+			problem(m, f->line, "channel '%s': %s",
+			    q(c, qb, sizeof(qb)), err.msg);
 			bad = 1;
 		}
 	}
@@ -649,23 +653,21 @@ parse_json(struct tagmap *m, const char *text, size_t n)
 			if (j == NFIELDS) {
 				problem(m, f.line, "unknown key '%s'",
 				    q(k, qb, sizeof(qb)));
-				f.has[F_TAG] = -1;
+				f.bad = 1;
 			} else if (j >= F_FIRSTNUM && j <= F_LASTNUM) {
 				if (!json_is_number(v) ||
 				    !isfinite(json_number_value(v))) {
 					problem(m, f.line, "'%s' is not a "
 					    "number", k);
-					f.has[F_TAG] = -1;
+					f.bad = 1;
 				} else {
 					f.num[j] = json_number_value(v);
 					f.has[j] = 1;
 				}
 			} else if ((f.s[j] = json_str(m, f.line, v, k)) ==
 			    NULL)
-				f.has[F_TAG] = -1;
+				f.bad = 1;
 		}
-		if (f.has[F_TAG] == -1)
-			continue;
 		entry_add(m, &f);
 	}
 	free(lines);
@@ -928,14 +930,12 @@ parse_csv(struct tagmap *m, const char *text, size_t n)
 					problem(m, start, "'%s' is not a "
 					    "number: '%s'", field_names[fi],
 					    q(s, qb, sizeof(qb)));
-					f.has[F_TAG] = -1;
+					f.bad = 1;
 				} else
 					f.has[fi] = 1;
 			} else
 				f.s[fi] = s;
 		}
-		if (f.has[F_TAG] == -1)
-			continue;
 		entry_add(m, &f);
 	}
 	if (!header)
