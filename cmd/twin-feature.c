@@ -252,6 +252,8 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 	fo.rate_hz = s->rate_hz;
 	speed = speed_for(s, w->start, w->end);
 	fo.speed_hz = speed;
+	fo.speed_refine = speed > 0 && featspec_speed(spec, s->cls,
+	    s->asset)->refine;
 	if (c->bearing != NULL)
 		br = featspec_bearing(s->cls, c->bearing);
 	else if (strncmp(s->channel, "vibration.", 10) == 0) {
@@ -315,8 +317,8 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 			zone = feat_iso_zone(fout.v[i], lim);
 	}
 	buf_addc(b, '}');
-	if (speed > 0 && s->rate_hz > 0)
-		jnum(b, "speed_hz", speed);
+	if (fout.speed_hz > 0 && s->rate_hz > 0)
+		jnum(b, "speed_hz", fout.speed_hz);
 	if (zone != 0) {
 		char z[2] = { zone, '\0' };
 

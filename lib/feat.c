@@ -172,6 +172,31 @@ median(double *a, size_t n)
 }
 
 /*
+ * The fractional bin of a peak at bin k: the vertex of the parabola
+ * through k-1, k, k+1 (k itself at the ends or on a flat top).
+ */
+static double
+interp(const double *amp, size_t nb, size_t k)
+{
+	double a, b, c, den, d;
+
+	if (k < 1 || k + 1 >= nb)
+		return (double)k;
+	a = amp[k - 1];
+	b = amp[k];
+	c = amp[k + 1];
+	den = a - 2 * b + c;
+	if (!(den < 0))
+		return (double)k;
+	d = 0.5 * (a - c) / den;
+	if (d > 0.5)
+		d = 0.5;
+	if (d < -0.5)
+		d = -0.5;
+	return (double)k + d;
+}
+
+/*
  * Largest of amp[] over bins whose frequency lies within f*(1 +- tol)
  * (at least the nearest bin); *at receives its frequency.
  */
@@ -199,7 +224,7 @@ line_search(const double *amp, size_t nb, double df, double f, double tol,
 	for (k = lo; k <= hi && k < nb; k++)
 		if (amp[k] > best) {
 			best = amp[k];
-			*at = (double)k * df;
+			*at = interp(amp, nb, k) * df;
 		}
 	return best < 0 ? NAN : best;
 }
@@ -231,8 +256,8 @@ noise_floor(struct feat_ws *ws, const double *amp, size_t nb, double df,
 }
 
 static void
-envelope_lines(struct feat_ws *ws, const struct feat_opts *o, size_t n,
-    struct feat_out *out)
+envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
+    size_t n, struct feat_out *out)
 {
 	static const char *names[] = { "bpfo", "bpfi", "bsf", "2bsf", "ftf" };
 	struct feat_defects d;
@@ -251,7 +276,7 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, size_t n,
 	for (i = 0; i < 5; i++) {
 		asum = fsum = 0;
 		for (h = 1; h <= o->env_harmonics; h++) {
-			f = mult[i] * o->speed_hz * h;
+			f = mult[i] * speed * h;
 			if (f / df < 1 || f >= o->rate_hz / 2)
 				break;
 			a = line_search(ws->ses, nb, df, f, o->env_tol, &at,
@@ -293,12 +318,13 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 {
 	double mean = 0, m2 = 0, m3 = 0, m4 = 0, ms = 0, mabs = 0, msq = 0;
 	double mn = INFINITY, mx = -INFINITY, d, df, v, p, sp, sfp;
-	double tm = 0, st = 0, stx = 0;
+	double tm = 0, st = 0, stx = 0, speed;
 	size_t i, k, nf = 0, nb, h;
 	unsigned sel = o->sel;
 	char name[FEAT_NAME_MAX];
 
 	out->n = 0;
+	out->speed_hz = o->speed_hz;
 	for (i = 0; i < n; i++)
 		if (isfinite(x[i])) {
 			mean += x[i];
@@ -392,6 +418,19 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	for (k = 0; k < nb; k++)
 		ws->tmp[k] = ws->re[k] * ws->re[k] + ws->im[k] * ws->im[k];
 
+	speed = o->speed_hz;
+	if (speed > 0 && o->speed_refine && speed < o->rate_hz / 2) {
+		double at;
+		size_t klo, khi;
+
+		for (k = 0; k < nb; k++)
+			ws->ses[k] = sqrt(ws->tmp[k]);
+		line_search(ws->ses, nb, df, speed, o->order_tol, &at, &klo,
+		    &khi);
+		if (isfinite(at) && at > 0)
+			speed = at;
+	}
+	out->speed_hz = speed;
 	if (sel & FEAT_CENTROID) {
 		sp = sfp = 0;
 		for (k = 1; k < nb; k++) {
@@ -423,17 +462,17 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 			put(out, name, sqrt(2 * v / ((double)n * ws->wsq)));
 		}
 	}
-	if ((sel & FEAT_ORDERS) && o->speed_hz > 0) {
+	if ((sel & FEAT_ORDERS) && speed > 0) {
 		for (k = 0; k < nb; k++)
 			ws->ses[k] = 2 * sqrt(ws->tmp[k]) / ws->wsum;
 		for (h = 1; h <= 3; h++) {
 			double at, a;
 			size_t klo, khi;
 
-			if ((double)h * o->speed_hz >= o->rate_hz / 2)
+			if ((double)h * speed >= o->rate_hz / 2)
 				break;
 			a = line_search(ws->ses, nb, df,
-			    (double)h * o->speed_hz, o->order_tol, &at,
+			    (double)h * speed, o->order_tol, &at,
 			    &klo, &khi);
 			snprintf(name, sizeof(name), "x%zu", h);
 			put(out, name, a);
@@ -476,8 +515,8 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		for (k = 0; k < nb; k++)
 			ws->ses[k] = 2 * sqrt(ws->sre[k] * ws->sre[k] +
 			    ws->sim[k] * ws->sim[k]) / ws->wsum;
-		if (o->have_bearing && o->speed_hz > 0)
-			envelope_lines(ws, o, n, out);
+		if (o->have_bearing && speed > 0)
+			envelope_lines(ws, o, speed, n, out);
 		else
 			put(out, "env_ms", v);
 	}

@@ -80,9 +80,11 @@ struct feat_opts {
 	double vel_lo, vel_hi;	/* velocity integration band, Hz */
 	double vel_scale;	/* unit of x to (mm/s)*(rad/s): 9806.65 for g */
 	double order_tol;	/* relative search tolerance at 1x, 2x, 3x */
+	int speed_refine;	/* refine speed_hz from the 1x spectral line */
 };
 
 struct feat_out {
+	double speed_hz;	/* the speed used: refined, given, or 0 */
 	size_t n;
 	char name[FEAT_MAX_OUT][FEAT_NAME_MAX];
 	double v[FEAT_MAX_OUT];

@@ -215,10 +215,17 @@ static int
 parse_speed(json_t *o, const char *where, struct featspec_speed *sp,
     struct twin_err *err)
 {
-	static const char *const k[] = { "channel", "rpm", "max_age", NULL };
+	static const char *const k[] = { "channel", "rpm", "max_age",
+	    "refine", NULL };
+	json_t *v;
 
 	if (keys_ok(o, where, k, err) < 0)
 		return -1;
+	if ((v = json_object_get(o, "refine")) != NULL) {
+		if (!json_is_boolean(v))
+			return bad(err, where, "'refine' is not true or false");
+		sp->refine = json_is_true(v);
+	}
 	sp->max_age_ns = 10 * TM_NS_PER_S;
 	if (str(o, "channel", where, 128, &sp->channel, err) < 0 ||
 	    num(o, "rpm", where, 1, 1e6, &sp->rpm, err) < 0 ||

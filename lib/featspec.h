@@ -50,6 +50,7 @@ struct featspec_speed {
 	char *channel;		/* an rpm channel of the asset, or NULL */
 	double rpm;		/* fixed speed when > 0 */
 	int64_t max_age_ns;	/* oldest speed sample used for a window */
+	int refine;		/* refine from the 1x line of each spectrum */
 };
 
 struct featspec_iso {

@@ -70,7 +70,7 @@ def spec(path, lateness="0s"):
     s = {"version": 1, "tenant": "acme", "lateness": lateness,
          "iso20816": {"groups": {"2": {"rigid": [1.4, 2.8, 4.5]}}},
          "classes": {"test_pump": {
-             "speed": {"rpm": RPM},
+             "speed": {"rpm": RPM, "refine": True},
              "bearings": {"de": {"balls": BALLS, "ball_d": BD,
                                  "pitch_d": PD, "contact_deg": 0}},
              "iso": {"group": 2, "foundation": "rigid"},
@@ -192,8 +192,10 @@ def ref_features(x):
         f["band_" + name] = np.sqrt(2 * P[sel].sum() / (n * np.sum(w * w)))
     amp = 2 * np.abs(X) / w.sum()
     df = RATE / n
+    fr = search(np.abs(X), df, FR, 0.02)[1]   # speed from the 1x line
+    f["speed_hz"] = fr
     for h in (1, 2, 3):
-        f["x%d" % h] = search(amp, df, h * FR, 0.02)[0]
+        f["x%d" % h] = search(amp, df, h * fr, 0.02)[0]
     sel = (fk >= 10) & (fk <= 1000)
     vel = np.abs(X[sel]) ** 2 * (9806.65 / (2 * np.pi * fk[sel])) ** 2
     f["vel_rms"] = np.sqrt(2 * vel.sum() / (n * np.sum(w * w)))
@@ -210,7 +212,7 @@ def ref_features(x):
     for d, mult in DEFECTS.items():
         asum = fsum = 0
         for h in range(1, HARM + 1):
-            fd = mult * FR * h
+            fd = mult * fr * h
             a, at, klo, khi = search(S, df, fd, ENV_TOL)
             fl = floor(S, df, klo, khi)
             if h == 1:
@@ -229,7 +231,11 @@ def search(amp, df, f, tol):
     hi = max(int(np.floor(f * (1 + tol) / df)), kc)
     lo = max(lo, 1)
     k = lo + int(np.argmax(amp[lo:hi + 1]))
-    return amp[k], k * df, lo, hi
+    # parabolic vertex through the peak bin and its neighbours
+    a, b, c = amp[k - 1], amp[k], amp[k + 1]
+    d = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c < 0 else 0.0
+    d = min(max(d, -0.5), 0.5)
+    return amp[k], (k + d) * df, lo, hi
 
 
 def floor(amp, df, lo, hi):
@@ -262,7 +268,8 @@ def main():
     for i, r in enumerate(vib):
         seg = x[i * N // 2:i * N // 2 + N]
         ref = ref_features(seg)
-        got = r["f"]
+        got = dict(r["f"])
+        got["speed_hz"] = r.get("speed_hz")
         for k, want in ref.items():
             if k.endswith("_hz"):
                 close("window %d %s" % (i, k), got.get(k), want, 0, 1e-9)
