@@ -271,6 +271,12 @@ resolve(struct src_csv *c, size_t ncols, struct twin_err *err)
 
 	if (c->nnames > 0)
 		ncols = c->nnames;
+	/* Without names, columns are called c1, c2, ... */
+	if (c->nnames == 0)
+		for (i = 0; i < ncols; i++) {
+			snprintf(tmp, sizeof(tmp), "c%zu", i + 1);
+			add_name(c, tmp, strlen(tmp));
+		}
 	c->time_idx = -1;
 	if (c->o.time_fmt != CSV_TIME_ROW &&
 	    need_col(c, "time", c->o.time_col ? c->o.time_col :
@@ -310,12 +316,6 @@ resolve(struct src_csv *c, size_t ncols, struct twin_err *err)
 			return -1;
 		c->is_value[k] = 0;
 	}
-	/* Without names, value columns are called c1, c2, ... */
-	if (c->nnames == 0)
-		for (i = 0; i < ncols; i++) {
-			snprintf(tmp, sizeof(tmp), "c%zu", i + 1);
-			add_name(c, tmp, strlen(tmp));
-		}
 	c->resolved = 1;
 	return 0;
 }
@@ -333,6 +333,44 @@ parse_num(const char *s, double *v)
 	return 0;
 }
 
+/*
+ * An integer with up to fdig decimals, exactly, scaled by 10^fdig: epoch
+ * times must not pass through a double.  -1 when s is not of that form.
+ */
+static int
+parse_scaled(const char *s, int fdig, int64_t *out)
+{
+	int64_t v = 0, f = 0;
+	int neg = 0, n = 0, k = 0;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s >= '0' && *s <= '9'; s++, n++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, k++) {
+			if (k >= fdig)
+				return -1;
+			f = f * 10 + (*s - '0');
+		}
+	if (*s != '\0' || n == 0)
+		return -1;
+	for (; k < fdig; k++)
+		f *= 10;
+	for (k = 0; k < fdig; k++) {
+		if (v > INT64_MAX / 10)
+			return -1;
+		v *= 10;
+	}
+	if (v > INT64_MAX - f)
+		return -1;
+	*out = neg ? -(v + f) : v + f;
+	return 0;
+}
+
 static int
 row_time(struct src_csv *c, struct twin_err *err)
 {
@@ -340,6 +378,7 @@ row_time(struct src_csv *c, struct twin_err *err)
 	char tmp[64];
 	size_t n;
 	double v;
+	int64_t k;
 
 	if (c->o.time_fmt == CSV_TIME_ROW) {
 		c->row_ts = c->o.start + c->rowno * c->o.step;
@@ -368,19 +407,25 @@ row_time(struct src_csv *c, struct twin_err *err)
 			return -1;
 		return 0;
 	}
+	if (c->o.time_fmt == CSV_TIME_EPOCH_S ||
+	    c->o.time_fmt == CSV_TIME_EPOCH_MS) {
+		if (parse_scaled(s, c->o.time_fmt == CSV_TIME_EPOCH_S ? 9 : 6,
+		    &c->row_ts) < 0 || c->row_ts < -9200000000000000000LL ||
+		    c->row_ts > 9200000000000000000LL)
+			return err_set(err, TWIN_EDATA, "bad epoch time "
+			    "'%.40s'", s);
+		return 0;
+	}
+	if (parse_scaled(s, 0, &k) == 0 && (k == 0 || (k > 0 &&
+	    k < 9200000000000000000LL / c->o.step) || (k < 0 &&
+	    -k < 9200000000000000000LL / c->o.step))) {
+		/* An integer counter: exact. */
+		c->row_ts = c->o.start + k * c->o.step;
+		return 0;
+	}
 	if (parse_num(s, &v) < 0)
 		return err_set(err, TWIN_EDATA, "bad time '%.40s'", s);
-	switch (c->o.time_fmt) {
-	case CSV_TIME_EPOCH_S:
-		v *= 1e9;
-		break;
-	case CSV_TIME_EPOCH_MS:
-		v *= 1e6;
-		break;
-	default:
-		v = (double)c->o.start + v * (double)c->o.step;
-		break;
-	}
+	v = (double)c->o.start + v * (double)c->o.step;
 	if (!(v > -9.2e18 && v < 9.2e18))
 		return err_set(err, TWIN_EDATA, "time out of range '%.40s'", s);
 	c->row_ts = (int64_t)llround(v);
