@@ -102,8 +102,8 @@ struct ticket {
 	struct out *out;
 	int retries;
 	int64_t max_wait_ms;
-	enum dres dres;		/* worst delivery outcome */
-	int cmms_down;		/* a pass failed; next pass on a new order */
+	enum dres dres;		/* outcome of the last delivery pass */
+	int rejected;		/* some message was refused by the CMMS */
 	unsigned long nlate;
 	unsigned long nscore;
 	unsigned long norders;
@@ -700,6 +700,22 @@ send_op(struct ticket *tk, const struct tmpl_op *op, const json_t *ctx,
 		hdrs[nh++] = owned[no++] = xstrdup(hv.s);
 	}
 	json_object_foreach(tk->tm.headers, k, v) {
+		if (nh + 2 >= sizeof(hdrs) / sizeof(hdrs[0]) ||
+		    json_object_get(op->headers, k) != NULL)
+			continue;
+		buf_reset(&hv);
+		buf_addf(&hv, "%s: ", k);
+		if (tmpl_render_text(&tk->tm, json_string_value(v), ctx, 0,
+		    &hv, err) < 0)
+			goto out;
+		if (strpbrk(hv.s, "\r\n") != NULL) {
+			err_set(err, TWIN_EDATA, "header '%s' holds a newline",
+			    k);
+			goto out;
+		}
+		hdrs[nh++] = owned[no++] = xstrdup(hv.s);
+	}
+	json_object_foreach(op->headers, k, v) {
 		if (nh + 2 >= sizeof(hdrs) / sizeof(hdrs[0]))
 			break;
 		buf_reset(&hv);
@@ -917,9 +933,10 @@ deliver_all(struct ticket *tk, struct twin_err *err)
 			break;
 	}
 	outbox_list_free(names, n);
-	if (worst > tk->dres)
-		tk->dres = worst;
-	tk->cmms_down = worst == D_LATER || worst == D_UNAVAIL;
+	/* What is left in the outbox decides; a rejection needs a person. */
+	if (worst == D_REJECTED || worst == D_ERROR)
+		tk->rejected = 1;
+	tk->dres = worst;
 	return worst;
 }
 
@@ -1393,7 +1410,7 @@ exit_for(struct ticket *tk)
 {
 	if (tk->dres == D_ERROR)
 		return EXIT_IO;
-	if (tk->dres == D_REJECTED || diag_errors() > 0)
+	if (tk->rejected || diag_errors() > 0)
 		return EXIT_DATA;
 	if (tk->dres == D_UNAVAIL)
 		return EXIT_UNAVAILABLE;

@@ -179,6 +179,13 @@ set_common(struct http *h, const char *url, const char *method,
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	/*
+	 * A fresh connection per request: libcurl silently sends a request
+	 * again when a reused connection dies before the reply, and a
+	 * second POST is what the outbox and the lookup must decide on.
+	 */
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, h->scheme);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);

@@ -7,6 +7,8 @@
  *   - Only http and https; a redirect is followed only when it is a 307
  *     or 308 to the same scheme, host and port as the base URL, at most
  *     three times; any other redirect is refused (HTTP_REDIRECT).
+ *   - Every request has a connection of its own, so that libcurl never
+ *     sends a request twice on its own after a reused connection died.
  *   - The whole request is capped in time, and so is a transfer slower
  *     than a low-speed limit (a drip-fed reply); the reply body is capped
  *     in size, the transfer aborted past it (HTTP_TOOBIG).

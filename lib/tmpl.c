@@ -309,6 +309,25 @@ check_body(const struct tmpl *t, const json_t *body, struct twin_err *err)
 }
 
 static int
+check_headers(const struct tmpl *t, json_t *h, struct twin_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (h != NULL && !json_is_object(h))
+		return err_set(err, TWIN_ECONFIG, "'headers' is not an object");
+	json_object_foreach(h, k, v) {
+		if (!json_is_string(v) || *k == '\0' ||
+		    strpbrk(k, ":\r\n ") != NULL ||
+		    strpbrk(json_string_value(v), "\r\n") != NULL)
+			return err_set(err, TWIN_ECONFIG, "bad header '%s'", k);
+		if (tmpl_check_text(t, json_string_value(v), err) < 0)
+			return err_prefix(err, "header '%s'", k);
+	}
+	return 0;
+}
+
+static int
 parse_op(struct tmpl *t, const char *name, struct tmpl_op *op, int required,
     struct twin_err *err)
 {
@@ -344,6 +363,9 @@ parse_op(struct tmpl *t, const char *name, struct tmpl_op *op, int required,
 		return err_set(err, TWIN_ECONFIG, "'%s': no body", name);
 	if (op->body != NULL && check_body(t, op->body, err) < 0)
 		return err_prefix(err, "'%s': body", name);
+	op->headers = json_object_get(o, "headers");
+	if (check_headers(t, op->headers, err) < 0)
+		return err_prefix(err, "'%s'", name);
 	if ((v = json_object_get(o, "id")) != NULL) {
 		op->id = json_string_value(v);
 		if (op->id == NULL || (op->id[0] != '/' && op->id[0] != '\0'))
@@ -373,19 +395,8 @@ tmpl_parse(struct tmpl *t, json_t *root, struct twin_err *err)
 		if (!json_is_object(v))
 			goto bad_maps;
 	t->headers = json_object_get(root, "headers");
-	if (t->headers != NULL && !json_is_object(t->headers)) {
-		err_set(err, TWIN_ECONFIG, "'headers' is not an object");
+	if (check_headers(t, t->headers, err) < 0)
 		goto fail;
-	}
-	json_object_foreach(t->headers, k, v) {
-		if (!json_is_string(v) || strpbrk(k, ":\r\n ") != NULL ||
-		    strpbrk(json_string_value(v), "\r\n") != NULL) {
-			err_set(err, TWIN_ECONFIG, "bad header '%s'", k);
-			goto fail;
-		}
-		if (tmpl_check_text(t, json_string_value(v), err) < 0)
-			goto fail;
-	}
 	v = json_object_get(root, "idempotency_header");
 	if (v == NULL)
 		t->idem_header = "Idempotency-Key";

@@ -6,7 +6,9 @@
  * event ("create" for open; "update", and optionally "escalate" and
  * "close", which fall back to "update") and an optional "lookup" used to
  * find a work order by its key.  Each operation has a "method", a "path"
- * (appended to the base URL) and, except for GET, a "body".
+ * (appended to the base URL), except for GET a "body", and optionally
+ * "headers" of its own and "id", a JSON pointer to the CMMS's own id of
+ * the work order in the reply.
  *
  * Placeholders {{name}} or {{name|map}} refer to the render context (the
  * work order record plus a few derived fields), by a dot path such as
@@ -35,6 +37,7 @@ struct tmpl_op {
 	const char *path;
 	json_t *body;		/* NULL for GET */
 	const char *id;		/* JSON pointer to the CMMS id in the reply */
+	json_t *headers;	/* extra headers of this operation, or NULL */
 };
 
 struct tmpl {
