@@ -22,6 +22,7 @@ struct src_file {
 	size_t ifile;
 	const char *path;	/* the file open now */
 	struct archive *a;
+	struct archive *inner;	/* a compressed file inside an archive */
 	int in_entry;
 	struct buf where;
 	long lineno;
@@ -127,8 +128,18 @@ src_file_open(const char *path, const struct src_file_opts *o,
 }
 
 static void
+end_inner(struct src_file *f)
+{
+	if (f->inner != NULL) {
+		archive_read_free(f->inner);
+		f->inner = NULL;
+	}
+}
+
+static void
 end_archive(struct src_file *f)
 {
+	end_inner(f);
 	if (f->a != NULL) {
 		archive_read_free(f->a);
 		f->a = NULL;
@@ -137,6 +148,18 @@ end_archive(struct src_file *f)
 	f->blen = f->bpos = 0;
 	buf_reset(&f->part);
 	f->skipping = 0;
+}
+
+static void
+support_filters(struct archive *a)
+{
+	/* Named filters only: "all" would run external programs. */
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
 }
 
 static int
@@ -152,13 +175,7 @@ open_next(struct src_file *f, struct twin_err *err)
 	f->nentries = 0;
 	f->total_bytes = 0;
 	a = archive_read_new();
-	/* Named filters only: "all" would run external programs. */
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
+	support_filters(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_zip(a);
 	archive_read_support_format_cpio(a);
@@ -233,6 +250,66 @@ fail_archive(struct src_file *f, enum twin_errcode code, struct twin_err *err,
 	return -1;
 }
 
+static la_ssize_t
+inner_read(struct archive *a, void *arg, const void **buf)
+{
+	struct src_file *f = arg;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	(void)a;
+	r = archive_read_data_block(f->a, buf, &size, &off);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN) {
+		archive_set_error(f->inner, EIO, "%s",
+		    archive_error_string(f->a) ? archive_error_string(f->a) :
+		    "cannot read entry");
+		return -1;
+	}
+	return (la_ssize_t)size;
+}
+
+static int
+compressed_name(const char *name)
+{
+	static const char *const sfx[] = {
+		".gz", ".zst", ".xz", ".bz2", ".lz4", ".lzma"
+	};
+	size_t i, n = strlen(name), k;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		k = strlen(sfx[i]);
+		if (n > k && strcmp(name + n - k, sfx[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Read a compressed entry (a capture segment in a tar) through filters. */
+static int
+open_inner(struct src_file *f, struct twin_err *err)
+{
+	struct archive_entry *e;
+
+	f->inner = archive_read_new();
+	support_filters(f->inner);
+	archive_read_support_format_empty(f->inner);
+	archive_read_support_format_raw(f->inner);
+	if (archive_read_open(f->inner, f, NULL, inner_read, NULL) !=
+	    ARCHIVE_OK || archive_read_next_header(f->inner, &e) <
+	    ARCHIVE_WARN) {
+		err_set(err, TWIN_EDATA, "cannot read compressed entry: %s",
+		    archive_error_string(f->inner) ?
+		    archive_error_string(f->inner) : "unknown error");
+		end_inner(f);
+		f->in_entry = 0;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 next_entry(struct src_file *f, struct twin_err *err)
 {
@@ -281,6 +358,8 @@ next_entry(struct src_file *f, struct twin_err *err)
 	buf_addc(&f->where, ':');
 	buf_adds(&f->where, name);
 	f->in_entry = 1;
+	if (compressed_name(name))
+		return open_inner(f, err);
 	return 0;
 }
 
@@ -292,8 +371,21 @@ next_block(struct src_file *f, struct twin_err *err)
 	la_int64_t off, in;
 	int r;
 
-	r = archive_read_data_block(f->a, &p, &size, &off);
+	if (f->inner != NULL) {
+		r = archive_read_data_block(f->inner, &p, &size, &off);
+		if (r < ARCHIVE_WARN) {
+			err_set(err, TWIN_EDATA, "cannot read data: %s",
+			    archive_error_string(f->inner) ?
+			    archive_error_string(f->inner) : "unknown error");
+			f->lineno = 0;
+			end_inner(f);
+			f->in_entry = 0;
+			return -1;
+		}
+	} else
+		r = archive_read_data_block(f->a, &p, &size, &off);
 	if (r == ARCHIVE_EOF) {
+		end_inner(f);
 		f->in_entry = 0;
 		return 0;
 	}
