@@ -83,7 +83,8 @@ num(json_t *o, const char *key, const char *where, double lo, double hi,
 		return bad(err, w, "not a number");
 	d = json_number_value(v);
 	if (!(d >= lo && d <= hi)) {
-		snprintf(m, sizeof(m), "%g is out of range (%g-%g)", d, lo, hi);
+		snprintf(m, sizeof(m), "%.15g is out of range (%.15g-%.15g)",
+		    d, lo, hi);
 		return bad(err, w, m);
 	}
 	*out = d;
