@@ -210,36 +210,36 @@ static void
 test_scan(void)
 {
 	static const char *const lines[] = {
-		"{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00.125Z\","
+		("{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00.125Z\","
 		    "\"tenant\":\"acme\",\"src\":\"s\",\"seq\":3,\"tag\":\"t\","
-		    "\"v\":1.25,\"q\":\"bad\",\"unit\":\"g\"}",
-		"{ \"kind\" : \"raw\" , \"ts\" : 1795255200000 , \"tenant\":"
+		    "\"v\":1.25,\"q\":\"bad\",\"unit\":\"g\"}"),
+		("{ \"kind\" : \"raw\" , \"ts\" : 1795255200000 , \"tenant\":"
 		    "\"acme\",\"src\":\"s\",\"seq\":0,\"tag\":\"t\",\"v\":-0,"
-		    "\"q\":3221225472,\"recv\":\"x\"}",
-		"{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
-		    "\"acme\",\"src\":\"s\",\"seq\":1,\"tag\":\"t\",\"v\":1e-400}",
+		    "\"q\":3221225472,\"recv\":\"x\"}"),
+		("{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
+		    "\"acme\",\"src\":\"s\",\"seq\":1,\"tag\":\"t\",\"v\":1e-400}"),
 	};
 	static const char *const declined[] = {
-		"{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
+		("{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
 		    "\"acme\",\"src\":\"s\",\"seq\":1,\"tag\":\"t\","
-		    "\"v\":12345678901234567890123e-5}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\",\"v\":1,\"v\":2}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\\u0041\",\"v\":1}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\",\"v\":1e400}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\",\"v\":01}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1.0,\"tag\":\"t\",\"v\":1}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\",\"v\":1} x",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\",\"v\":[1],\"rate_hz\":1}",
-		"{\"kind\":\"event\",\"ts\":0,\"tenant\":\"acme\"}",
-		"{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
-		    "\"seq\":1,\"tag\":\"t\"}",
+		    "\"v\":12345678901234567890123e-5}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\",\"v\":1,\"v\":2}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\\u0041\",\"v\":1}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\",\"v\":1e400}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\",\"v\":01}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1.0,\"tag\":\"t\",\"v\":1}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\",\"v\":1} x"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\",\"v\":[1],\"rate_hz\":1}"),
+		("{\"kind\":\"event\",\"ts\":0,\"tenant\":\"acme\"}"),
+		("{\"kind\":\"raw\",\"ts\":0,\"tenant\":\"acme\",\"src\":\"s\","
+		    "\"seq\":1,\"tag\":\"t\"}"),
 	};
 	struct rawrec a = RAWREC_INIT, b = RAWREC_INIT;
 	struct twin_err err;
