@@ -1270,8 +1270,7 @@ run_feedback(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 		if (csv < 0)
 			csv = line[strspn(line, " \t")] != '{';
 		if (!csv) {
-			enum rec_kind kind;
-			int64_t ts;
+			const char *tn;
 
 			if ((in = ndj_parse(line, len, err)) == NULL) {
 				diag_reject(file, ndj_lineno(rd), line, len,
@@ -1280,9 +1279,14 @@ run_feedback(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 			}
 			/* A record of another tenant is refused here too. */
 			if (json_object_get(in, "tenant") != NULL &&
-			    rec_check(in, tk->tenant, &kind, &ts, err) < 0) {
+			    ((tn = rec_str(in, "tenant")) == NULL ||
+			    strcmp(tn, tk->tenant) != 0)) {
+				char q[80];
+
 				diag_reject(file, ndj_lineno(rd), line, len,
-				    "%s", err->msg);
+				    "record of tenant '%s', not '%s'",
+				    tn ? diag_quote(tn, strlen(tn), q, sizeof(q))
+				    : "", tk->tenant);
 				json_decref(in);
 				continue;
 			}
