@@ -255,23 +255,26 @@ report(struct chain *c, const struct twin_err *e)
 	set_fatal(c, err_exit_status(e->code));
 }
 
-/* Wait until the wall clock reaches the record's place in the replay. */
-static void
+/*
+ * Wait until the wall clock reaches the record's place in the replay;
+ * -1 when a signal to stop came first (the record is not written).
+ */
+static int
 pace(struct chain *c, int64_t ts)
 {
 	struct timespec now, until;
 	int64_t off;
 
 	if (c->rate <= 0)
-		return;
+		return 0;
 	if (!c->paced) {
 		c->paced = 1;
 		c->t0 = ts;
 		clock_gettime(CLOCK_MONOTONIC, &c->w0);
-		return;
+		return 0;
 	}
 	if (ts <= c->t0)
-		return;
+		return 0;
 	off = (int64_t)((double)(ts - c->t0) / c->rate);
 	until.tv_sec = c->w0.tv_sec + (time_t)(off / TM_NS_PER_S);
 	until.tv_nsec = c->w0.tv_nsec + (long)(off % TM_NS_PER_S);
@@ -288,6 +291,7 @@ pace(struct chain *c, int64_t ts)
 		    NULL) == 0)
 			break;
 	}
+	return stopping ? -1 : 0;
 }
 
 static void print_stats(struct chain *);
@@ -365,7 +369,8 @@ emit(struct chain *c, const char *line, size_t n, int64_t ts, int ordered)
 		return ordered ? 1 : 0;
 	if (c->has_since && ts < c->since)
 		return 0;
-	pace(c, ts);
+	if (pace(c, ts) < 0)
+		return 1;
 	if (c->cap != NULL && capture_write(c->cap, line, n, &e) < 0) {
 		report(c, &e);
 		return -1;
@@ -564,13 +569,15 @@ run_file(struct chain *c, const char *path, const struct src_file_opts *fo)
 	int r;
 
 	if ((f = src_file_open(path, fo, &e)) == NULL) {
+		if (stopping)
+			return;
 		diag_warn("%s", e.msg);
 		c->status = worse(c->status, EXIT_IO);
 		return;
 	}
 	while (!stopping && !c->fatal) {
 		r = src_file_next(f, &line, &n, &e);
-		if (r == 0)
+		if (r == 0 || (r < 0 && stopping))
 			break;
 		if (r < 0) {
 			if (e.code == TWIN_EIO) {
@@ -612,7 +619,7 @@ run_csv(struct chain *c, const char *path, const struct csv_opts *co,
 	}
 	while (!stopping && !c->fatal) {
 		r = src_csv_next(s, &rec, &ts, &e);
-		if (r == 0)
+		if (r == 0 || (r < 0 && stopping))
 			break;
 		if (r < 0) {
 			if (e.code == TWIN_EIO || e.code == TWIN_EUSAGE) {
@@ -754,6 +761,7 @@ main(int argc, char *argv[])
 	memset(&c, 0, sizeof(c));
 	c.limit = -1;
 	src_file_defaults(&fo);
+	fo.stop = &stopping;
 	csv_defaults(&co);
 	memset(&so, 0, sizeof(so));
 	so.overflow = SPOOL_BLOCK;

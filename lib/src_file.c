@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -34,6 +35,7 @@ struct src_file {
 	size_t bpos;
 	struct buf part;	/* a line that spans blocks */
 	int skipping;		/* inside a line over the limit */
+	char *rbuf;		/* standard input's read buffer */
 };
 
 void
@@ -43,6 +45,7 @@ src_file_defaults(struct src_file_opts *o)
 	o->max_entry_bytes = SRC_FILE_MAX_ENTRY_BYTES;
 	o->max_ratio = SRC_FILE_MAX_RATIO;
 	o->max_line = 16u * 1024 * 1024;
+	o->stop = NULL;
 }
 
 static int
@@ -150,6 +153,30 @@ end_archive(struct src_file *f)
 	f->skipping = 0;
 }
 
+/*
+ * Standard input is read here rather than by libarchive, which retries a
+ * read interrupted by a signal: a SIGTERM must end a wait for input.
+ */
+static la_ssize_t
+stdin_read(struct archive *a, void *arg, const void **buf)
+{
+	struct src_file *f = arg;
+	ssize_t n;
+
+	for (;;) {
+		n = read(0, f->rbuf, SRC_FILE_BLOCK);
+		if (n >= 0)
+			break;
+		if (errno == EINTR && !(f->o.stop != NULL && *f->o.stop))
+			continue;
+		archive_set_error(a, errno, "read error: %s",
+		    errno == EINTR ? "interrupted" : strerror(errno));
+		return -1;
+	}
+	*buf = f->rbuf;
+	return n;
+}
+
 static void
 support_filters(struct archive *a)
 {
@@ -182,9 +209,11 @@ open_next(struct src_file *f, struct twin_err *err)
 	archive_read_support_format_7zip(a);
 	archive_read_support_format_empty(a);
 	archive_read_support_format_raw(a);
-	if (strcmp(f->path, "-") == 0)
-		r = archive_read_open_fd(a, 0, SRC_FILE_BLOCK);
-	else
+	if (strcmp(f->path, "-") == 0) {
+		if (f->rbuf == NULL)
+			f->rbuf = xmalloc(SRC_FILE_BLOCK);
+		r = archive_read_open(a, f, NULL, stdin_read, NULL);
+	} else
 		r = archive_read_open_filename(a, f->path, SRC_FILE_BLOCK);
 	if (r != ARCHIVE_OK) {
 		err_set(err, TWIN_EIO, "cannot open '%s': %s", f->path,
@@ -534,5 +563,6 @@ src_file_close(struct src_file *f)
 	free(f->files);
 	buf_free(&f->where);
 	buf_free(&f->part);
+	free(f->rbuf);
 	free(f);
 }

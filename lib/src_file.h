@@ -21,6 +21,7 @@
 #ifndef TWIN_SRC_FILE_H
 #define TWIN_SRC_FILE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -30,6 +31,11 @@ struct src_file_opts {
 	unsigned long long max_entry_bytes;	/* uncompressed, per entry */
 	double max_ratio;			/* uncompressed / compressed */
 	size_t max_line;			/* bytes in one line */
+	/*
+	 * When set, a read of standard input interrupted by a signal
+	 * while *stop is non-zero fails (TWIN_EIO) instead of waiting on.
+	 */
+	volatile sig_atomic_t *stop;
 };
 
 #define SRC_FILE_MAX_ENTRIES 100000ULL
