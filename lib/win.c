@@ -238,7 +238,7 @@ wave_release(struct win *w, int64_t ts, const double *v, size_t n,
 		r.n = w->n;
 		r.start = idx_time(w, w->buf_idx);
 		r.end = idx_time(w, w->buf_idx + w->n);
-		from = w->span_start < r.start ? w->span_start : r.start;
+		from = w->span_start < r.end ? w->span_start : r.start;
 		r.expected = (uint64_t)llround((double)(r.end - from) *
 		    w->c.rate_hz / 1e9);
 		w->span_start = r.end;
@@ -282,7 +282,7 @@ scalar_close(struct win *w, win_emit_fn emit, void *arg,
 
 	for (i = w->sh; i < w->sn && w->st[i] < end; i++) {
 		w->tsec[m] = (double)(w->st[i] - w->cur_start) / 1e9;
-		if (m > 0 && w->sgap[i])
+		if (w->sgap[i])
 			gaps++;
 		m++;
 	}
