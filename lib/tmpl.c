@@ -33,8 +33,12 @@ placeholder(const char *s, const char **name, size_t *nlen,
 		return -1;
 	*filt = NULL;
 	*flen = 0;
+	while (s[i] == ' ')
+		i++;
 	if (s[i] == '|') {
 		i++;
+		while (s[i] == ' ')
+			i++;
 		*filt = s + i;
 		while (name_char(s[i]) && s[i] != '.')
 			i++;
