@@ -28,6 +28,7 @@
 #define COMMIT_LEN	32
 #define COMMIT_COMPACT	(64u << 10)	/* rewrite the log past this size */
 #define RBUF_MIN	(1u << 20)
+#define TBUF_MAX	(4u << 20)
 #define DAMAGE_KEEP	64
 
 /* One segment file, from the commit position to the tail. */
@@ -57,6 +58,14 @@ struct spool {
 	unsigned char *rbuf;
 	size_t rcap, rlen;
 	unsigned long long rbase;
+
+	/*
+	 * The newest bytes of the tail segment, [tbase, woff), so that a
+	 * reader keeping up with the appends needs no read(2).
+	 */
+	unsigned char *tbuf;
+	size_t tlen, tcap;
+	unsigned long long tbase;
 
 	int cfd;			/* commit log */
 	unsigned long long csize, cseg, coff;
@@ -565,6 +574,7 @@ free_spool(struct spool *s)
 		free(s->dmg[(s->dmg_head + i) % DAMAGE_KEEP]);
 	free(s->dmg_cur);
 	free(s->rbuf);
+	free(s->tbuf);
 	free(s->segs);
 	free(s->dir);
 	free(s);
@@ -731,6 +741,8 @@ tail_new(struct spool *s, struct twin_err *err)
 	}
 	s->wfd = fd;
 	s->woff = SEG_HDR;
+	s->tbase = SEG_HDR;
+	s->tlen = 0;
 	seg_push(s, s->wseg, SEG_HDR);
 	return 0;
 }
@@ -775,6 +787,19 @@ rbuf_fill(struct spool *s, unsigned long long off, size_t need,
 }
 
 /* The first segment numbered no or later, or NULL. */
+/* [off, off + need) of segment rseg, from the tail cache or the file. */
+static const unsigned char *
+rget(struct spool *s, unsigned long long off, size_t need,
+    unsigned long long end, struct twin_err *err)
+{
+	if (s->wfd >= 0 && s->rseg == s->wseg && off >= s->tbase &&
+	    off + need <= s->tbase + s->tlen)
+		return s->tbuf + (off - s->tbase);
+	if (rbuf_fill(s, off, need, end, err) < 0)
+		return NULL;
+	return s->rbuf + (off - s->rbase);
+}
+
 static struct seg *
 seg_find(struct spool *s, unsigned long long no)
 {
@@ -821,16 +846,15 @@ read_frame(struct spool *s, const unsigned char **p, size_t *len,
 		end = g->size;
 		rest = (size_t)(end - s->roff);
 		if (rest >= FRAME_HDR) {
-			if (rbuf_fill(s, s->roff, FRAME_HDR, end, err) < 0)
+			if ((b = rget(s, s->roff, FRAME_HDR, end, err)) ==
+			    NULL)
 				return -1;
-			b = s->rbuf + (s->roff - s->rbase);
 			l = get32(b + 4);
 			if (get32(b) == FRAME_SYNC && l <= REC_MAX &&
 			    l <= rest - FRAME_HDR) {
-				if (rbuf_fill(s, s->roff, FRAME_HDR + l, end,
-				    err) < 0)
+				if ((b = rget(s, s->roff, FRAME_HDR + l, end,
+				    err)) == NULL)
 					return -1;
-				b = s->rbuf + (s->roff - s->rbase);
 				if (frame_ok(b, FRAME_HDR + l, 0, &l)) {
 					*p = b;
 					*len = l;
@@ -842,9 +866,8 @@ read_frame(struct spool *s, const unsigned char **p, size_t *len,
 			}
 		}
 		/* Damaged: find the next valid frame in the rest. */
-		if (rbuf_fill(s, s->roff, rest, end, err) < 0)
+		if ((b = rget(s, s->roff, rest, end, err)) == NULL)
 			return -1;
-		b = s->rbuf + (s->roff - s->rbase);
 		j = frame_resync(b, rest, 0);
 		if (s->rseg > s->scanned)
 			damage(s, s->rseg, s->roff, j == rest ?
@@ -858,6 +881,42 @@ took(struct spool *s, size_t flen)
 {
 	s->queued_n = sub0(s->queued_n, 1);
 	s->queued_bytes = sub0(s->queued_bytes, flen);
+}
+
+/* Keep a copy of the frame just written at woff. */
+static void
+tail_cache(struct spool *s, const unsigned char *hdr, const char *rec,
+    size_t n)
+{
+	unsigned long long keep;
+	size_t f = FRAME_HDR + n;
+
+	if (s->tlen + f > TBUF_MAX) {
+		/* Forget what the reader has passed, or everything. */
+		keep = s->rseg == s->wseg && s->roff > s->tbase ? s->roff :
+		    s->woff;
+		if (keep > s->woff)
+			keep = s->woff;
+		memmove(s->tbuf, s->tbuf + (keep - s->tbase),
+		    (size_t)(s->woff - keep));
+		s->tlen = (size_t)(s->woff - keep);
+		s->tbase = keep;
+		if (s->tlen + f > TBUF_MAX) {
+			s->tbase = s->woff;
+			s->tlen = 0;
+			if (f > TBUF_MAX)
+				return;
+		}
+	}
+	if (s->tlen + f > s->tcap) {
+		s->tcap = s->tcap ? 2 * s->tcap : 64u << 10;
+		while (s->tcap < s->tlen + f)
+			s->tcap *= 2;
+		s->tbuf = xrealloc(s->tbuf, s->tcap);
+	}
+	memcpy(s->tbuf + s->tlen, hdr, FRAME_HDR);
+	memcpy(s->tbuf + s->tlen + FRAME_HDR, rec, n);
+	s->tlen += f;
 }
 
 int
@@ -942,6 +1001,7 @@ spool_append(struct spool *s, const char *rec, size_t n,
 		segname(path, sizeof(path), s->dir, s->wseg);
 		return ioerr(s, err, "write", path);
 	}
+	tail_cache(s, hdr, rec, n);
 	s->woff += f;
 	s->segs[s->nseg - 1].size = s->woff;
 	s->recno++;
