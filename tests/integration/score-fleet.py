@@ -204,7 +204,9 @@ def generate(out, weeks=8.0, fault_weeks=2.0, seed=1, shift=0.0,
             fj = ",".join('"%s":%s' % (k2, v2[k]) for k2, v2 in fv)
             w('{"kind":"feature","ts":"%s","tenant":"%s","site":"plant1",'
               '"asset":"%s","class":"%s","channel":"%s","window":'
-              '{"start":"%s","end":"%s","n":1},"f":{%s},"prov":{"src":'
+              '{"start":"%s","end":"%s","n":1},"f":{%s},"dq":{"expected":1,'
+              '"received":1,"gaps":0,"nan":0,"out_of_range":0,'
+              '"flatline":false,"spikes":0,"late":0},"prov":{"src":'
               '["sim:plant1"],"from":"%s","to":"%s","spec_sha256":"%s",'
               '"twin_feature":"0.1.0"}}\n' % (te, TENANT, a, cls, ch, tsx,
                                                te, fj, tsx, te, spec))
