@@ -966,7 +966,7 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 				continue;
 			impact = sev[k] * (1 + 0.1 * sim_rng_normal(r));
 			if (k == 1)	/* inner race: load zone at shaft rate */
-				impact *= 0.55 + 0.45 * cos(2 * SIM_PI * fr *
+				impact *= 0.7 + 0.3 * cos(2 * SIM_PI * fr *
 				    tt + mod_ph);
 			else if (k == 2) /* ball: cage rate, races alternate */
 				impact *= (0.6 + 0.4 * cos(2 * SIM_PI *
