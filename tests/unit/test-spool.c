@@ -208,6 +208,40 @@ test_basic(void)
 	spool_close(s, NULL);
 }
 
+/* A reader that lags behind the appends by more than the tail cache. */
+static void
+test_lagging_reader(void)
+{
+	struct spool *s;
+	const char *r;
+	size_t n;
+	int i, seq, next = 0, ok = 1;
+
+	fresh("lag");
+	s = spool_open(dir, "acme", NULL, NULL);
+	if (s == NULL) {
+		T_OK(0, "lag: open");
+		return;
+	}
+	for (i = 0; i < 60000; i += 3) {
+		append_n(s, i, i + 3, 200);
+		while (spool_next(s, &r, &n, NULL) == 1) {
+			if (sscanf(r, "{\"kind\":\"raw\",\"seq\":%d", &seq) != 1 ||
+			    seq != next++)
+				ok = 0;
+			if (next % 2 == 0)
+				break;
+		}
+	}
+	while (spool_next(s, &r, &n, NULL) == 1)
+		if (sscanf(r, "{\"kind\":\"raw\",\"seq\":%d", &seq) != 1 ||
+		    seq != next++)
+			ok = 0;
+	T_OK(ok && next == 60000, "a reader lagging by megabytes reads all "
+	    "in order (%d)", next);
+	spool_close(s, NULL);
+}
+
 static void
 test_tenant_lock(void)
 {
@@ -537,6 +571,7 @@ main(void)
 	T_OK(crc32c(crc32c(0, "1234", 4), "56789", 5) == 0xe3069283u,
 	    "crc32c continues");
 	test_basic();
+	test_lagging_reader();
 	test_tenant_lock();
 	test_reclaim();
 	test_overflow();
