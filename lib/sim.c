@@ -34,6 +34,7 @@ sim_rng_seed(struct sim_rng *r, uint64_t seed)
 
 	for (i = 0; i < 4; i++)
 		r->s[i] = sim_splitmix64(&seed);
+	r->has_spare = 0;
 }
 
 static uint64_t
@@ -65,14 +66,21 @@ sim_rng_uniform(struct sim_rng *r)
 double
 sim_rng_normal(struct sim_rng *r)
 {
-	double u, v;
+	double u, v, m;
 
-	/* Box-Muller; one of the pair is dropped to keep streams simple. */
+	/* Box-Muller, both of the pair used. */
+	if (r->has_spare) {
+		r->has_spare = 0;
+		return r->spare;
+	}
 	do
 		u = sim_rng_uniform(r);
 	while (u <= 0);
 	v = sim_rng_uniform(r);
-	return sqrt(-2 * log(u)) * cos(2 * SIM_PI * v);
+	m = sqrt(-2 * log(u));
+	r->spare = m * sin(2 * SIM_PI * v);
+	r->has_spare = 1;
+	return m * cos(2 * SIM_PI * v);
 }
 
 /* ---- bearing kinematics ---- */
@@ -927,6 +935,8 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 	double fs = s->rate_hz, fr = a->rpm / 60, amp[4], ph[4], sub_ph;
 	double wn, impact = 0, next_imp[3], per[3], sev[3], mod_ph;
 	double bear, fault_scale, loose = a->sev[F_LOOSE];
+	double pc[9], ps[9], rc[9], rs[9], pa[9];
+	int nph;
 	size_t i, n = s->nwave, warm = (size_t)(fs * 0.02);
 	int k, kinds[3] = { F_OUTER, F_INNER, F_BALL };
 
@@ -955,7 +965,23 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 		sev[k] = a->sev[kinds[k]] * 2.2 * fault_scale;
 		next_imp[k] = per[k] * sim_rng_uniform(r) - (double)warm / fs;
 	}
-	bear = 0;
+	/*
+	 * Sinusoids by rotating phasors (c + i s) one sample at a time:
+	 * orders 1-3, and with looseness orders 4-8 and the half order.
+	 */
+	nph = loose > 0 ? 9 : 3;
+	for (k = 0; k < nph; k++) {
+		double ord = k < 8 ? k + 1 : 0.5;
+		double p0 = k < 3 ? ph[k + 1] : k < 8 ? ph[1] * (k + 1) : sub_ph;
+		double w = 2 * SIM_PI * ord * fr / fs;
+
+		pc[k] = cos(p0);
+		ps[k] = sin(p0);
+		rc[k] = cos(w);
+		rs[k] = sin(w);
+		pa[k] = k < 3 ? amp[k + 1] : k < 8 ? 0.012 * loose / (k + 1) :
+		    0.01 * loose;
+	}
 	/* Warm the mode up so the block starts in its steady state. */
 	for (i = 0; i < n + warm; i++) {
 		double tt = ((double)i - (double)warm) / fs, x, y;
@@ -982,13 +1008,12 @@ make_block(struct sim *s, struct asset *a, int ax, int64_t t)
 		if (i < warm)
 			continue;
 		bear = y;
-		for (k = 1; k <= 3; k++)
-			bear += amp[k] * sin(2 * SIM_PI * k * fr * tt + ph[k]);
-		if (loose > 0) {
-			bear += 0.01 * loose * sin(SIM_PI * fr * tt + sub_ph);
-			for (k = 4; k <= 8; k++)
-				bear += 0.012 * loose / k * sin(2 * SIM_PI *
-				    k * fr * tt + ph[1] * k);
+		for (k = 0; k < nph; k++) {
+			double c = pc[k];
+
+			bear += pa[k] * ps[k];
+			pc[k] = c * rc[k] - ps[k] * rs[k];
+			ps[k] = ps[k] * rc[k] + c * rs[k];
 		}
 		bear += wn * 0.2 * sim_rng_normal(r);
 		s->wave[i - warm] = (float)bear;

@@ -42,6 +42,8 @@
 /* Random numbers (exposed for the unit tests). */
 struct sim_rng {
 	uint64_t s[4];
+	double spare;		/* the second normal of a Box-Muller pair */
+	int has_spare;
 };
 
 uint64_t sim_splitmix64(uint64_t *state);
