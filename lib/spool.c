@@ -25,8 +25,8 @@
 #define FRAME_HDR	20
 #define REC_MAX		(64u << 20)	/* a 25.6 kHz block is ~300 KiB */
 #define COMMIT_SYNC	0x43535754u	/* "TWSC" as bytes */
-#define COMMIT_LEN	32
-#define COMMIT_COMPACT	(64u << 10)	/* rewrite the log past this size */
+#define COMMIT_LEN	40
+#define COMMIT_SLOTS	256
 #define RBUF_MIN	(1u << 20)
 #define TBUF_MAX	(4u << 20)
 #define DAMAGE_KEEP	64
@@ -68,7 +68,7 @@ struct spool {
 	unsigned long long tbase;
 
 	int cfd;			/* commit log */
-	unsigned long long csize, cseg, coff;
+	unsigned long long cgen, cseg, coff;
 
 	unsigned long long queued_n, queued_bytes, inflight_n,
 	    inflight_bytes;
@@ -365,85 +365,113 @@ open_tenant(struct spool *s, const char *tenant, struct twin_err *err)
 	return r;
 }
 
-/* The commit log. */
+/*
+ * The commit log: a file of COMMIT_SLOTS slots of COMMIT_LEN bytes,
+ * allocated when the spool is made, so that committing never needs disk
+ * space: a full disk must not stop a drain that would free it.  Commit
+ * number g goes to slot g % COMMIT_SLOTS; the valid entry with the
+ * highest number is the committed position.  An entry is sync, CRC32C of
+ * the rest, number, segment, offset and the next record number.
+ */
 static void
-commit_entry(unsigned char *e, unsigned long long seg, unsigned long long off,
-    unsigned long long recno)
+commit_entry(unsigned char *e, unsigned long long gen, unsigned long long seg,
+    unsigned long long off, unsigned long long recno)
 {
 	put32(e, COMMIT_SYNC);
-	put64(e + 4, seg);
-	put64(e + 12, off);
-	put64(e + 20, recno);
-	put32(e + 28, crc32c(0, e, 28));
+	put64(e + 8, gen);
+	put64(e + 16, seg);
+	put64(e + 24, off);
+	put64(e + 32, recno);
+	put32(e + 4, crc32c(0, e + 8, COMMIT_LEN - 8));
 }
 
 static int
-commit_rewrite(struct spool *s, unsigned long long recno,
-    struct twin_err *err)
+commit_create(struct spool *s, const char *path, struct twin_err *err)
 {
-	char path[4096];
-	unsigned char e[COMMIT_LEN];
+	int fd, r;
 
-	commit_entry(e, s->cseg, s->coff, recno);
-	if (atomic_write(s, "commit", e, sizeof(e), err) < 0)
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ioerr(s, err, "create", path);
+	r = posix_fallocate(fd, 0, COMMIT_SLOTS * COMMIT_LEN);
+	if (r != 0) {
+		errno = r;
+		ioerr(s, err, "allocate", path);
+		close(fd);
+		unlink(path);
 		return -1;
-	if (s->cfd >= 0)
-		close(s->cfd);
-	snprintf(path, sizeof(path), "%s/commit", s->dir);
-	s->cfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (s->cfd < 0)
-		return ioerr(s, err, "open", path);
-	s->csize = COMMIT_LEN;
+	}
+	if (fsync(fd) < 0) {
+		ioerr(s, err, "sync", path);
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (dirsync(s, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	s->cfd = fd;
 	return 0;
 }
 
+static int
+zeros(const unsigned char *p, size_t n)
+{
+	while (n > 0 && *p == 0) {
+		p++;
+		n--;
+	}
+	return n == 0;
+}
+
 /*
- * Read the last valid entry.  Damage (a torn or flipped entry) is counted
- * and the previous valid entry used: that can only redeliver records.
+ * Find the committed position.  A damaged entry (torn, flipped,
+ * truncated away) is counted and the entry before it used: that can only
+ * redeliver records, never skip them.
  */
 static int
 commit_load(struct spool *s, unsigned long long *recno, int *found,
     struct twin_err *err)
 {
 	char path[4096];
-	struct stat sb;
 	unsigned char *p;
-	size_t n, i, bad = 0, badoff = 0;
-	int fd;
+	size_t n, i, len, bad = 0, badoff = 0;
+	unsigned long long gen;
 
 	*found = 0;
 	snprintf(path, sizeof(path), "%s/commit", s->dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	s->cfd = open(path, O_RDWR | O_CLOEXEC);
+	if (s->cfd < 0) {
 		if (errno == ENOENT)
-			return 0;
+			return commit_create(s, path, err);
 		return ioerr(s, err, "open", path);
 	}
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return ioerr(s, err, "stat", path);
-	}
-	p = xmalloc((size_t)sb.st_size + 1);
-	if (preadall(fd, p, (size_t)sb.st_size, 0, &n) < 0) {
+	p = xmalloc(COMMIT_SLOTS * COMMIT_LEN);
+	if (preadall(s->cfd, p, COMMIT_SLOTS * COMMIT_LEN, 0, &n) < 0) {
 		free(p);
-		close(fd);
 		return ioerr(s, err, "read", path);
 	}
-	close(fd);
-	for (i = 0; i + COMMIT_LEN <= n; i += COMMIT_LEN) {
-		if (get32(p + i) != COMMIT_SYNC ||
-		    crc32c(0, p + i, 28) != get32(p + i + 28)) {
+	for (i = 0; i < n; i += COMMIT_LEN) {
+		len = n - i < COMMIT_LEN ? n - i : COMMIT_LEN;
+		if (zeros(p + i, len))
+			continue;
+		if (len < COMMIT_LEN || get32(p + i) != COMMIT_SYNC ||
+		    crc32c(0, p + i + 8, COMMIT_LEN - 8) != get32(p + i + 4)) {
 			if (bad++ == 0)
 				badoff = i;
 			continue;
 		}
-		s->cseg = get64(p + i + 4);
-		s->coff = get64(p + i + 12);
-		*recno = get64(p + i + 20);
+		gen = get64(p + i + 8);
+		if (*found && gen <= s->cgen)
+			continue;
+		s->cgen = gen;
+		s->cseg = get64(p + i + 16);
+		s->coff = get64(p + i + 24);
+		*recno = get64(p + i + 32);
 		*found = 1;
 	}
-	if (i < n && bad++ == 0)
-		badoff = i;
+	free(p);
 	if (bad > 0) {
 		struct buf b = BUF_INIT;
 
@@ -456,7 +484,9 @@ commit_load(struct spool *s, unsigned long long *recno, int *found,
 		else
 			buf_free(&b);
 	}
-	free(p);
+	/* A log cut short gets its room back, if the disk has it. */
+	if (n < COMMIT_SLOTS * COMMIT_LEN)
+		(void)posix_fallocate(s->cfd, 0, COMMIT_SLOTS * COMMIT_LEN);
 	return 0;
 }
 
@@ -580,21 +610,51 @@ free_spool(struct spool *s)
 	free(s);
 }
 
+/*
+ * Delete the segments before the committed one and, with whole, the
+ * committed one too when it is consumed to its end and no longer
+ * appended to.  The reader's descriptor on a deleted segment is closed,
+ * or its blocks would stay allocated.
+ */
 static void
-reclaim(struct spool *s)
+reclaim(struct spool *s, int whole)
 {
 	char path[4096];
+	struct seg *g;
 	size_t i, k;
 
-	for (i = 0; i < s->nseg && s->segs[i].no < s->cseg; i++) {
-		segname(path, sizeof(path), s->dir, s->segs[i].no);
+	for (i = 0; i < s->nseg; i++) {
+		g = &s->segs[i];
+		if (g->no > s->cseg || (g->no == s->cseg && (!whole ||
+		    s->coff < g->size || (s->wfd >= 0 && g->no == s->wseg))))
+			break;
+		segname(path, sizeof(path), s->dir, g->no);
 		(void)unlink(path);
+		if (s->rfd >= 0 && s->rseg == g->no) {
+			close(s->rfd);
+			s->rfd = -1;
+			s->rlen = 0;
+		}
 	}
 	if (i > 0) {
 		for (k = i; k < s->nseg; k++)
 			s->segs[k - i] = s->segs[k];
 		s->nseg -= i;
 	}
+}
+
+/* After ENOSPC: a tail segment that is all committed can go. */
+static int
+tail_drop(struct spool *s)
+{
+	if (s->wfd < 0 || s->cseg != s->wseg || s->coff < s->woff)
+		return -1;
+	close(s->wfd);
+	s->wfd = -1;
+	s->tlen = 0;
+	reclaim(s, 1);
+	s->wseg++;
+	return 0;
 }
 
 struct spool *
@@ -658,7 +718,7 @@ spool_open(const char *dir, const char *tenant, const struct spool_opts *o,
 		s->cseg = s->nseg > 0 ? s->segs[0].no : 0;
 		s->coff = SEG_HDR;
 	}
-	reclaim(s);
+	reclaim(s, 0);
 	if (s->nseg == 0 || s->segs[0].no != s->cseg) {
 		/* The committed segment is gone: it was all consumed. */
 		s->cseg = s->nseg > 0 ? s->segs[0].no : s->cseg;
@@ -677,8 +737,7 @@ spool_open(const char *dir, const char *tenant, const struct spool_opts *o,
 	s->rseg = s->cseg;
 	s->roff = s->coff;
 	s->rrecno = recno;
-	if (commit_rewrite(s, recno, err) < 0)
-		goto fail;
+	reclaim(s, 1);
 	s->st.bytes = s->queued_bytes;
 	return s;
 fail:
@@ -929,7 +988,7 @@ spool_append(struct spool *s, const char *rec, size_t n,
 	unsigned long long f = FRAME_HDR + (unsigned long long)n;
 	size_t len, flen;
 	ssize_t w;
-	int r;
+	int r, retried = 0;
 
 	if (s->broken)
 		return err_set(err, TWIN_EIO, "spool '%s': unusable after a "
@@ -963,6 +1022,7 @@ spool_append(struct spool *s, const char *rec, size_t n,
 	if (s->inflight_n == 0 && s->rseg != s->cseg &&
 	    spool_commit(s, err) < 0)
 		return -1;
+again:
 	if (s->wfd < 0 || (s->woff + f > s->seg_max && s->woff > SEG_HDR))
 		if (tail_new(s, err) < 0)
 			return -1;
@@ -997,6 +1057,11 @@ spool_append(struct spool *s, const char *rec, size_t n,
 		/* Never leave half a frame that a later frame would follow. */
 		if (ftruncate(s->wfd, (off_t)s->woff) < 0)
 			s->broken = 1;
+		if ((e == ENOSPC || e == EDQUOT) && !retried && !s->broken &&
+		    tail_drop(s) == 0) {
+			retried = 1;
+			goto again;
+		}
 		errno = e;
 		segname(path, sizeof(path), s->dir, s->wseg);
 		return ioerr(s, err, "write", path);
@@ -1041,30 +1106,29 @@ spool_commit(struct spool *s, struct twin_err *err)
 {
 	unsigned char e[COMMIT_LEN];
 	char path[4096];
+	ssize_t w;
 
-	if (s->rseg == s->cseg && s->roff == s->coff) {
-		s->st.committed += s->inflight_n;
-		s->inflight_n = s->inflight_bytes = 0;
-		return 0;
-	}
-	if (tail_sync(s, err) < 0)
-		return -1;
-	s->cseg = s->rseg;
-	s->coff = s->roff;
-	if (s->csize >= COMMIT_COMPACT) {
-		if (commit_rewrite(s, s->rrecno, err) < 0)
+	if (s->rseg != s->cseg || s->roff != s->coff) {
+		if (tail_sync(s, err) < 0)
 			return -1;
-	} else {
-		commit_entry(e, s->cseg, s->coff, s->rrecno);
-		snprintf(path, sizeof(path), "%s/commit", s->dir);
-		if (writeall(s->cfd, e, sizeof(e)) < 0 ||
-		    fdatasync(s->cfd) < 0)
+		commit_entry(e, s->cgen + 1, s->rseg, s->roff, s->rrecno);
+		do
+			w = pwrite(s->cfd, e, sizeof(e), (off_t)((s->cgen + 1) %
+			    COMMIT_SLOTS * COMMIT_LEN));
+		while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)sizeof(e) || fdatasync(s->cfd) < 0) {
+			if (w >= 0 && w != (ssize_t)sizeof(e))
+				errno = EIO;
+			snprintf(path, sizeof(path), "%s/commit", s->dir);
 			return ioerr(s, err, "write", path);
-		s->csize += COMMIT_LEN;
+		}
+		s->cgen++;
+		s->cseg = s->rseg;
+		s->coff = s->roff;
+		reclaim(s, 1);
 	}
 	s->st.committed += s->inflight_n;
 	s->inflight_n = s->inflight_bytes = 0;
-	reclaim(s);
 	return 0;
 }
 

@@ -19,9 +19,15 @@
  *                     u32 CRC32C of (length, number, payload),
  *                     payload (the record, no newline)
  *                   all integers little-endian
- *   commit          an append-only log of 32-byte entries: magic, segment,
- *                   offset, record number, CRC32C; the last valid entry
- *                   is the committed position
+ *   commit          256 slots of 40 bytes, allocated when the spool is
+ *                   made so that a commit never needs disk space (a
+ *                   full disk must not stop the drain that frees it):
+ *                     u32 sync 0x43535754 ("TWSC"), u32 CRC32C of the
+ *                     rest, u64 commit number, u64 segment, u64 offset,
+ *                     u64 next record number
+ *                   commit number g is written to slot g % 256; the
+ *                   valid entry with the highest number is the
+ *                   committed position
  *
  * A segment is deleted once the committed position has moved past it.
  *
@@ -39,7 +45,13 @@
  * stops the spool: the bad bytes are skipped up to the next valid frame,
  * each damaged region is counted in stats.damaged once, and described by
  * a message that spool_damage() hands out.  A damaged or truncated commit
- * log falls back to its last valid entry, which can only add duplicates.
+ * log falls back to the newest valid entry left, which can only add
+ * duplicates.
+ *
+ * Disk full: an append that cannot be written whole is cut back off the
+ * segment and fails with TWIN_EIO "spool 'dir': disk full"; the records
+ * before it stay, and delivering and committing them frees their
+ * segments, after which appends succeed again.
  *
  * Ownership: the spool owns everything it returns; a record from
  * spool_next() is valid until the next call on the spool.

@@ -487,7 +487,7 @@ test_commit_damage(void)
 	struct spool_stats st;
 	struct spool *s;
 	char path[400];
-	int got[100], k;
+	int got[100], k, i, ok = 1;
 
 	fresh("commit");
 	s = spool_open(dir, "acme", NULL, NULL);
@@ -498,21 +498,67 @@ test_commit_damage(void)
 	spool_commit(s, NULL);
 	spool_close(s, NULL);
 	snprintf(path, sizeof(path), "%s/commit", dir);
-	T_OK(file_size(path) == 3 * 32, "three commit entries");
-	T_OK(truncate(path, 2 * 32 + 10) == 0, "truncate the commit log");
+	T_OK(file_size(path) == 256 * 40,
+	    "the commit log is allocated up front: 256 slots of 40 bytes");
+	T_OK(truncate(path, 2 * 40 + 10) == 0,
+	    "truncate the commit log inside the newest entry");
 	s = spool_open(dir, "acme", NULL, NULL);
 	k = drain(s, got, 100);
 	spool_stats(s, &st);
 	T_OK(st.damaged == 1 && is_range(got, k, 5, 10),
-	    "truncated commit log: the previous entry, 5 redelivered");
+	    "truncated commit log: the previous entry, 3 redelivered");
 	T_OK(spool_damage(s) != NULL, "commit damage described");
 	spool_close(s, NULL);
-	T_OK(file_size(path) == 32, "open compacts the commit log");
+	T_OK(file_size(path) == 256 * 40, "a truncated log gets its room back");
+
+	s = spool_open(dir, "acme", NULL, NULL);
+	drain(s, got, 100);
+	spool_commit(s, NULL);
+	spool_close(s, NULL);
+	T_OK(count_segments() == 0, "a consumed segment is deleted at commit");
+
+	fresh("commitflip");
+	snprintf(path, sizeof(path), "%s/commit", dir);
+	s = spool_open(dir, "acme", NULL, NULL);
+	append_n(s, 0, 10, 10);
+	drain(s, got, 5);
+	spool_commit(s, NULL);
+	drain(s, got, 3);
+	spool_commit(s, NULL);
+	spool_close(s, NULL);
+	flip(path, 2 * 40 + 30);
+	s = spool_open(dir, "acme", NULL, NULL);
+	k = drain(s, got, 100);
+	spool_stats(s, &st);
+	T_OK(st.damaged == 1 && is_range(got, k, 5, 10),
+	    "flipped newest entry: the one before it is used");
+	spool_close(s, NULL);
 
 	T_OK(truncate(path, 0) == 0, "empty the commit log");
 	s = spool_open(dir, "acme", NULL, NULL);
 	k = drain(s, got, 100);
-	T_OK(is_range(got, k, 0, 10), "empty commit log: all redelivered");
+	spool_stats(s, &st);
+	T_OK(st.damaged == 0 && is_range(got, k, 0, 10),
+	    "empty commit log: all redelivered");
+	spool_close(s, NULL);
+
+	/* More commits than slots: the ring wraps, the newest wins. */
+	fresh("wrap");
+	s = spool_open(dir, "acme", NULL, NULL);
+	for (i = 0; i < 600; i++) {
+		append_n(s, i, i + 1, 10);
+		drain(s, got, 1);
+		if (spool_commit(s, NULL) < 0)
+			ok = 0;
+	}
+	append_n(s, 600, 603, 10);
+	drain(s, got, 1);
+	spool_close(s, NULL);
+	snprintf(path, sizeof(path), "%s/commit", dir);
+	s = spool_open(dir, "acme", NULL, NULL);
+	k = drain(s, got, 100);
+	T_OK(ok && file_size(path) == 256 * 40 && is_range(got, k, 600, 603),
+	    "600 commits wrap the ring; the newest position wins");
 	spool_close(s, NULL);
 }
 
