@@ -1440,7 +1440,6 @@ main(int argc, char *argv[])
 	tk.lockfd = -1;
 	tk.retries = 4;
 	tk.max_wait_ms = 30000;
-	tk.ids = json_object();
 	while ((ch = getopt_long(argc, argv, "d:hlp:qR:T:t:u:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -1559,6 +1558,7 @@ main(int argc, char *argv[])
 		return EXIT_USAGE;
 	}
 
+	tk.ids = json_object();
 	if (polpath != NULL) {
 		if (policy_load(&tk.pol, polpath, &err) < 0) {
 			diag_warn("%s", err.msg);
