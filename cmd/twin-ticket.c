@@ -105,6 +105,7 @@ struct ticket {
 	enum dres dres;		/* outcome of the last delivery pass */
 	int rejected;		/* some message was refused by the CMMS */
 	unsigned long nlate;
+	unsigned long nunscored;
 	unsigned long nscore;
 	unsigned long norders;
 	unsigned long ndelivered;
@@ -399,7 +400,9 @@ build_order(struct ticket *tk, const struct episode *e, enum ep_event ev,
 	json_object_set_new(wo, "severity",
 	    json_string(ep_sev_name(e->sev)));
 	json_object_set_new(wo, "mode", json_string(e->mode));
-	info = mode_info(p, cls, e->mode);
+	/* The library first; else what twin-score said about the mode. */
+	if ((info = mode_info(p, cls, e->mode)) == NULL)
+		info = mode_entry(rec, e->mode);
 	title = rec_str(info, "title");
 	action = rec_str(info, "action");
 	buf_addf(&t, "%s: %s", e->asset, title != NULL ? title : e->mode);
@@ -957,6 +960,13 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 
 	if (asset == NULL || *asset == '\0') {
 		diag_reject(file, lineno, line, len, "score without 'asset'");
+		return 0;
+	}
+	/* twin-score could not score it (unknown class, too few features). */
+	if (sc == NULL || json_is_null(sc) ||
+	    ((s = rec_str(rec, "severity")) != NULL &&
+	    strcmp(s, "unknown") == 0)) {
+		tk->nunscored++;
 		return 0;
 	}
 	if (!json_is_number(sc) || !(json_number_value(sc) >= 0 &&
@@ -1686,6 +1696,9 @@ main(int argc, char *argv[])
 			}
 		}
 	}
+	if (tk.nunscored > 0)
+		diag_info("%lu score record(s) without a score; skipped",
+		    tk.nunscored);
 	if (tk.nlate > 0)
 		diag_info("%lu score record(s) at or before the last one seen "
 		    "for their asset; skipped", tk.nlate);
