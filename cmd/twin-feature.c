@@ -78,7 +78,6 @@ static struct asset *assets;
 static struct totals tot;
 static double *vals;
 static size_t valcap;
-static struct buf b64scratch = BUF_INIT;
 
 static void
 usage(FILE *fp)
@@ -393,11 +392,12 @@ field(const json_t *r, const char *key, struct twin_err *err)
 }
 
 /*
- * The values of a sample: into vals, count in *n.  fast holds values
- * already read by the fast scanner (then "v" in r is an empty array).
+ * The values of a sample: into vals, count in *n.  When fast >= 0, vals
+ * holds that many values already read by the fast scanner, and "v" in r is
+ * an empty array (or an empty string when str is set).
  */
 static int
-sample_values(const json_t *r, long fast, size_t *n, double *rate,
+sample_values(const json_t *r, long fast, int str, size_t *n, double *rate,
     struct twin_err *err)
 {
 	json_t *v = json_object_get(r, "v"), *e, *rh;
@@ -425,14 +425,17 @@ sample_values(const json_t *r, long fast, size_t *n, double *rate,
 		if (!json_is_string(v))
 			return err_set(err, TWIN_EDATA,
 			    "'v' of an f32le block is not a string");
-		cnt = f32_decode_b64le(json_string_value(v),
-		    json_string_length(v), &b64scratch, &vals, &valcap);
+		if (fast >= 0 && str)
+			cnt = fast;
+		else
+			cnt = f32_decode_b64le(json_string_value(v),
+			    json_string_length(v), &vals, &valcap);
 		if (cnt < 0)
 			return err_set(err, TWIN_EDATA,
 			    "'v' is not base64 of float32 values");
 		*n = (size_t)cnt;
 	} else if (json_is_array(v)) {
-		if (fast >= 0)
+		if (fast >= 0 && !str)
 			*n = (size_t)fast;
 		else {
 			*n = json_array_size(v);
@@ -472,7 +475,8 @@ sample_values(const json_t *r, long fast, size_t *n, double *rate,
 }
 
 static int
-sample(const json_t *r, int64_t ts, long fast, struct twin_err *err)
+sample(const json_t *r, int64_t ts, long fast, int str,
+    struct twin_err *err)
 {
 	const char *asset, *channel, *class, *unit, *q, *src;
 	const struct featspec_class *cls;
@@ -489,7 +493,7 @@ sample(const json_t *r, int64_t ts, long fast, struct twin_err *err)
 	    (class = field(r, "class", err)) == NULL)
 		return -1;
 	unit = rec_str(r, "unit");
-	if (sample_values(r, fast, &n, &rate, err) < 0)
+	if (sample_values(r, fast, str, &n, &rate, err) < 0)
 		return -1;
 	if ((q = rec_str(r, "q")) != NULL && strcmp(q, "bad") == 0)
 		for (i = 0; i < n; i++)
@@ -602,31 +606,41 @@ sample(const json_t *r, int64_t ts, long fast, struct twin_err *err)
 }
 
 /*
- * Parse a line, reading a large "v" array with the fast scanner.
- * Returns the record and sets *fast to the number of values read that way
- * (-1 when jansson read them).
+ * Parse a line, reading a large "v" array or f32le string with the fast
+ * scanner (f32.h).  Returns the record and sets *fast to the number of
+ * values read that way (-1 when jansson is to read them); *str tells that
+ * they came from a string.
  */
 static json_t *
-parse_line(char *line, size_t len, long *fast, struct buf *tmp,
+parse_line(char *line, size_t len, long *fast, int *str, struct buf *tmp,
     struct twin_err *err)
 {
 	size_t lb, rb;
 	json_t *r;
-	long n;
+	long n = -1;
 
 	*fast = -1;
+	*str = 0;
 	if (len > 256 && f32_find_member(line, len, "v", &lb, &rb) &&
-	    rb - lb > 2 &&
-	    (n = f32_parse_array(line + lb, rb - lb + 1, &vals, &valcap)) > 0) {
+	    rb - lb > 2)
+		n = f32_parse_array(line + lb, rb - lb + 1, &vals, &valcap);
+	else if (len > 256 && f32_find_string(line, len, "v", &lb, &rb) &&
+	    rb - lb > 2) {
+		n = f32_decode_b64le(line + lb + 1, rb - lb - 1, &vals,
+		    &valcap);
+		*str = 1;
+	}
+	if (n > 0) {
 		buf_reset(tmp);
 		buf_add(tmp, line, lb);
-		buf_add(tmp, "[]", 2);
+		buf_add(tmp, *str ? "\"\"" : "[]", 2);
 		buf_add(tmp, line + rb + 1, len - rb - 1);
 		if ((r = ndj_parse(tmp->s, tmp->len, NULL)) != NULL) {
 			*fast = n;
 			return r;
 		}
 	}
+	*str = 0;
 	return ndj_parse(line, len, err);
 }
 
@@ -641,7 +655,7 @@ run(struct ndj_reader *rd)
 	int64_t ts;
 	json_t *r;
 	long fast;
-	int rc;
+	int rc, str;
 
 	for (;;) {
 		err_clear(&err);
@@ -659,7 +673,7 @@ run(struct ndj_reader *rd)
 			continue;
 		}
 		tot.records++;
-		if ((r = parse_line(line, len, &fast, &tmp, &err)) == NULL ||
+		if ((r = parse_line(line, len, &fast, &str, &tmp, &err)) == NULL ||
 		    rec_check(r, tenant, &kind, &ts, &err) < 0) {
 			json_decref(r);
 			diag_reject(ndj_name(rd), ndj_lineno(rd), line, len,
@@ -671,7 +685,7 @@ run(struct ndj_reader *rd)
 			tot.passed++;
 			rc = out_line(out, line, len, &err);
 		} else {
-			rc = sample(r, ts, fast, &err);
+			rc = sample(r, ts, fast, str, &err);
 			json_decref(r);
 			if (rc < 0 && err.code == TWIN_EDATA) {
 				diag_reject(ndj_name(rd), ndj_lineno(rd), line,
@@ -751,7 +765,6 @@ cleanup(void)
 		free(a);
 	}
 	free(vals);
-	buf_free(&b64scratch);
 	feat_ws_free(ws);
 	featspec_free(spec);
 }

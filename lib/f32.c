@@ -81,46 +81,69 @@ skip_value(const char *p, const char *end)
 	return depth == 0 ? p : NULL;
 }
 
-int
-f32_find_member(const char *s, size_t n, const char *key, size_t *lb,
-    size_t *rb)
+/* The start of the value of top-level member key in object text, or NULL. */
+static const char *
+find_value(const char *s, size_t n, const char *key)
 {
 	const char *p = s, *end = s + n, *k, *q;
 	size_t klen = strlen(key);
 
 	p = skip_ws(p, end);
 	if (p == end || *p != '{')
-		return 0;
+		return NULL;
 	p++;
 	for (;;) {
 		p = skip_ws(p, end);
 		if (p == end || *p != '"')
-			return 0;
+			return NULL;
 		k = p + 1;
 		if ((p = skip_string(p, end)) == NULL)
-			return 0;
+			return NULL;
 		q = p - 1;	/* closing quote */
 		p = skip_ws(p, end);
 		if (p == end || *p != ':')
-			return 0;
+			return NULL;
 		p = skip_ws(p + 1, end);
-		if ((size_t)(q - k) == klen && memcmp(k, key, klen) == 0 &&
-		    p < end && *p == '[') {
-			const char *a = p;
-
-			if ((p = skip_value(p, end)) == NULL || p[-1] != ']')
-				return 0;
-			*lb = (size_t)(a - s);
-			*rb = (size_t)(p - 1 - s);
-			return 1;
-		}
+		if ((size_t)(q - k) == klen && memcmp(k, key, klen) == 0)
+			return p < end ? p : NULL;
 		if ((p = skip_value(p, end)) == NULL)
-			return 0;
+			return NULL;
 		p = skip_ws(p, end);
 		if (p == end || *p != ',')
-			return 0;
+			return NULL;
 		p++;
 	}
+}
+
+int
+f32_find_member(const char *s, size_t n, const char *key, size_t *lb,
+    size_t *rb)
+{
+	const char *p = find_value(s, n, key), *e;
+
+	if (p == NULL || *p != '[')
+		return 0;
+	if ((e = skip_value(p, s + n)) == NULL || e[-1] != ']')
+		return 0;
+	*lb = (size_t)(p - s);
+	*rb = (size_t)(e - 1 - s);
+	return 1;
+}
+
+int
+f32_find_string(const char *s, size_t n, const char *key, size_t *lq,
+    size_t *rq)
+{
+	const char *p = find_value(s, n, key), *e;
+
+	if (p == NULL || *p != '"')
+		return 0;
+	if ((e = memchr(p + 1, '"', (size_t)(s + n - p - 1))) == NULL ||
+	    memchr(p + 1, '\\', (size_t)(e - p - 1)) != NULL)
+		return 0;
+	*lq = (size_t)(p - s);
+	*rq = (size_t)(e - s);
+	return 1;
 }
 
 size_t
@@ -239,29 +262,100 @@ f32_parse_array(const char *s, size_t n, double **v, size_t *cap)
 	}
 }
 
-long
-f32_decode_b64le(const char *s, size_t n, struct buf *scratch, double **v,
-    size_t *cap)
+/* Base64 digit values; 0xff for anything else. */
+static unsigned char b64tab[256];
+
+static void
+b64tab_init(void)
 {
-	const unsigned char *b;
-	size_t cnt, i;
-	uint32_t u;
+	static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+	int i;
+
+	if (b64tab['B'] == 1)
+		return;
+	memset(b64tab, 0xff, sizeof(b64tab));
+	for (i = 0; i < 64; i++)
+		b64tab[(unsigned char)d[i]] = (unsigned char)i;
+}
+
+static double
+f32_at(const unsigned char *b)
+{
+	uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+	    (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	float f;
 
-	buf_reset(scratch);
-	if (buf_b64dec(scratch, s, n) < 0 || scratch->len % 4 != 0)
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+long
+f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char tail[16];
+	size_t nbytes, cnt, i, full, o;
+	uint32_t q;
+	unsigned pad = 0;
+
+	b64tab_init();
+	if (n % 4 != 0)
 		return -1;
-	cnt = scratch->len / 4;
+	if (n >= 1 && s[n - 1] == '=')
+		pad++;
+	if (n >= 2 && s[n - 2] == '=')
+		pad++;
+	nbytes = n / 4 * 3 - pad;
+	if (nbytes % 4 != 0)
+		return -1;
+	cnt = nbytes / 4;
 	if (cnt > *cap) {
 		*cap = cnt;
 		*v = xrealloc(*v, *cap * sizeof(double));
 	}
-	b = (const unsigned char *)scratch->s;
-	for (i = 0; i < cnt; i++) {
-		u = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
-		    (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
-		memcpy(&f, &u, sizeof(f));
-		(*v)[i] = f;
+	/* 16 digits are 12 bytes are 3 floats; the rest goes through tail. */
+	full = n >= 16 ? (n - 16) / 16 : 0;
+	for (i = 0; i < full; i++, p += 16) {
+		unsigned char b[12];
+		int k;
+
+		for (k = 0; k < 4; k++) {
+			unsigned a0 = b64tab[p[4 * k]], a1 = b64tab[p[4 * k + 1]];
+			unsigned a2 = b64tab[p[4 * k + 2]];
+			unsigned a3 = b64tab[p[4 * k + 3]];
+
+			if ((a0 | a1 | a2 | a3) & 0x80)
+				return -1;
+			q = a0 << 18 | a1 << 12 | a2 << 6 | a3;
+			b[3 * k] = (unsigned char)(q >> 16);
+			b[3 * k + 1] = (unsigned char)(q >> 8);
+			b[3 * k + 2] = (unsigned char)q;
+		}
+		(*v)[3 * i] = f32_at(b);
+		(*v)[3 * i + 1] = f32_at(b + 4);
+		(*v)[3 * i + 2] = f32_at(b + 8);
 	}
+	/* The last 1 to 16 digits, with the padding. */
+	o = 0;
+	for (; p < (const unsigned char *)s + n; p += 4) {
+		int last = p + 4 == (const unsigned char *)s + n, k;
+		unsigned a[4];
+
+		for (k = 0; k < 4; k++) {
+			if (last && k >= 4 - (int)pad) {
+				a[k] = 0;
+				continue;
+			}
+			if ((a[k] = b64tab[p[k]]) & 0x80)
+				return -1;
+		}
+		q = a[0] << 18 | a[1] << 12 | a[2] << 6 | a[3];
+		tail[o++] = (unsigned char)(q >> 16);
+		tail[o++] = (unsigned char)(q >> 8);
+		tail[o++] = (unsigned char)q;
+	}
+	for (i = 0; 3 * full + i < cnt; i++)
+		(*v)[3 * full + i] = f32_at(tail + 4 * i);
 	return (long)cnt;
 }

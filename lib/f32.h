@@ -12,7 +12,9 @@
  * 64-bit integer).  Anything else in the array (null, strings, nesting,
  * bad syntax, an integer too big for jansson) makes the parser return -1
  * so that the caller uses jansson, which decides what is an error.
- * tests/fuzz/fuzz-f32.c checks the results against jansson.
+ * An f32le block's base64 string is found and decoded the same way.
+ * tests/fuzz/fuzz-f32.c checks the results against jansson and
+ * buf_b64dec().
  */
 #ifndef TWIN_F32_H
 #define TWIN_F32_H
@@ -41,11 +43,18 @@ long f32_parse_array(const char *s, size_t n, double **v, size_t *cap);
 size_t f32_number(const char *s, const char *end, double *out);
 
 /*
- * Decode base64 of little-endian float32 into doubles (growing *v).
- * scratch is a work buffer.  Returns the count, -1 on bad base64 or a
- * length that is not a multiple of 4 bytes.
+ * Decode base64 (RFC 4648, padded, as buf_b64dec() accepts it) of
+ * little-endian float32 into doubles, growing *v.  Returns the count, -1
+ * on bad base64 or a length that is not a multiple of 4 bytes.
  */
-long f32_decode_b64le(const char *s, size_t n, struct buf *scratch,
-    double **v, size_t *cap);
+long f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap);
+
+/*
+ * In the JSON object text s, find the value of the top-level member key
+ * when it is a string without escapes: *lq and *rq receive the offsets of
+ * its quotes.  Returns 1 when found, 0 otherwise.
+ */
+int f32_find_string(const char *s, size_t n, const char *key, size_t *lq,
+    size_t *rq);
 
 #endif

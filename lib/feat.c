@@ -171,20 +171,34 @@ median(double *a, size_t n)
 	return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
 }
 
+/* A spectrum held as power: amplitude of bin k is mul sqrt(pw[k]) / div. */
+struct spec {
+	const double *pw;
+	size_t nb;
+	double mul, div;
+};
+
+static double
+amp(const struct spec *sp, size_t k)
+{
+	return sp->mul * sqrt(sp->pw[k]) / sp->div;
+}
+
 /*
  * The fractional bin of a peak at bin k: the vertex of the parabola
- * through k-1, k, k+1 (k itself at the ends or on a flat top).
+ * through the amplitudes of k-1, k, k+1 (k itself at the ends or on a
+ * flat top).
  */
 static double
-interp(const double *amp, size_t nb, size_t k)
+interp(const struct spec *sp, size_t k)
 {
 	double a, b, c, den, d;
 
-	if (k < 1 || k + 1 >= nb)
+	if (k < 1 || k + 1 >= sp->nb)
 		return (double)k;
-	a = amp[k - 1];
-	b = amp[k];
-	c = amp[k + 1];
+	a = amp(sp, k - 1);
+	b = amp(sp, k);
+	c = amp(sp, k + 1);
 	den = a - 2 * b + c;
 	if (!(den < 0))
 		return (double)k;
@@ -197,15 +211,16 @@ interp(const double *amp, size_t nb, size_t k)
 }
 
 /*
- * Largest of amp[] over bins whose frequency lies within f*(1 +- tol)
- * (at least the nearest bin); *at receives its frequency.
+ * Largest amplitude over bins whose frequency lies within f*(1 +- tol)
+ * (at least the nearest bin); *at receives its frequency.  Power and
+ * amplitude rise together, so the search runs on power.
  */
 static double
-line_search(const double *amp, size_t nb, double df, double f, double tol,
+line_search(const struct spec *sp, double df, double f, double tol,
     double *at, size_t *klo, size_t *khi)
 {
-	double best = -1;
-	size_t k, lo, hi, kc;
+	size_t k, lo, hi, kc, best = 0;
+	int found = 0;
 
 	kc = (size_t)llround(f / df);
 	lo = (size_t)ceil(f * (1 - tol) / df);
@@ -216,26 +231,30 @@ line_search(const double *amp, size_t nb, double df, double f, double tol,
 		hi = kc;
 	if (lo < 1)
 		lo = 1;
-	if (hi >= nb)
-		hi = nb - 1;
+	if (hi >= sp->nb)
+		hi = sp->nb - 1;
 	*klo = lo;
 	*khi = hi;
 	*at = NAN;
-	for (k = lo; k <= hi && k < nb; k++)
-		if (amp[k] > best) {
-			best = amp[k];
-			*at = interp(amp, nb, k) * df;
+	for (k = lo; k <= hi; k++)
+		if (!found || sp->pw[k] > sp->pw[best]) {
+			best = k;
+			found = 1;
 		}
-	return best < 0 ? NAN : best;
+	if (!found)
+		return NAN;
+	*at = interp(sp, best) * df;
+	return amp(sp, best);
 }
 
 /*
- * Local noise floor: the median of amp[] over bins within +-half Hz of f
- * (at least 8 bins each side), leaving out the search bins lo..hi.
+ * Local noise floor: the median amplitude over bins within +-half Hz
+ * (at least 8 bins each side) of the searched bins lo..hi, which are left
+ * out.
  */
 static double
-noise_floor(struct feat_ws *ws, const double *amp, size_t nb, double df,
-    double f, double half, size_t lo, size_t hi)
+noise_floor(struct feat_ws *ws, const struct spec *sp, double df,
+    double half, size_t lo, size_t hi)
 {
 	size_t k, a, b, m = 0, w;
 
@@ -246,12 +265,11 @@ noise_floor(struct feat_ws *ws, const double *amp, size_t nb, double df,
 	if (a < 1)
 		a = 1;
 	b = hi + w;
-	if (b >= nb)
-		b = nb - 1;
-	(void)f;
+	if (b >= sp->nb)
+		b = sp->nb - 1;
 	for (k = a; k <= b; k++)
 		if (k < lo || k > hi)
-			ws->tmp[m++] = amp[k];
+			ws->tmp[m++] = amp(sp, k);
 	return median(ws->tmp, m);
 }
 
@@ -261,8 +279,9 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
 {
 	static const char *names[] = { "bpfo", "bpfi", "bsf", "2bsf", "ftf" };
 	struct feat_defects d;
+	struct spec sp = { ws->ses, n / 2 + 1, 2, ws->wsum };
 	double mult[5], df, f, a, at, fl, asum, fsum, v;
-	size_t nb = n / 2 + 1, k, klo, khi;
+	size_t k, klo, khi;
 	char name[FEAT_NAME_MAX];
 	int i, h;
 
@@ -279,10 +298,9 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
 			f = mult[i] * speed * h;
 			if (f / df < 1 || f >= o->rate_hz / 2)
 				break;
-			a = line_search(ws->ses, nb, df, f, o->env_tol, &at,
-			    &klo, &khi);
-			fl = noise_floor(ws, ws->ses, nb, df, f, o->floor_hz,
-			    klo, khi);
+			a = line_search(&sp, df, f, o->env_tol, &at, &klo,
+			    &khi);
+			fl = noise_floor(ws, &sp, df, o->floor_hz, klo, khi);
 			if (h == 1) {
 				snprintf(name, sizeof(name), "env_%s",
 				    names[i]);
@@ -317,7 +335,7 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
     const double *t, size_t n, struct feat_out *out, struct twin_err *err)
 {
 	double mean = 0, m2 = 0, m3 = 0, m4 = 0, ms = 0, mabs = 0, msq = 0;
-	double mn = INFINITY, mx = -INFINITY, d, df, v, p, sp, sfp;
+	double mn = INFINITY, mx = -INFINITY, d, df, v, p, psum, sfp;
 	double tm = 0, st = 0, stx = 0, speed;
 	size_t i, k, nf = 0, nb, h;
 	unsigned sel = o->sel;
@@ -423,22 +441,21 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		double at;
 		size_t klo, khi;
 
-		for (k = 0; k < nb; k++)
-			ws->ses[k] = sqrt(ws->tmp[k]);
-		line_search(ws->ses, nb, df, speed, o->order_tol, &at, &klo,
-		    &khi);
+		struct spec sp = { ws->tmp, nb, 1, 1 };
+
+		line_search(&sp, df, speed, o->order_tol, &at, &klo, &khi);
 		if (isfinite(at) && at > 0)
 			speed = at;
 	}
 	out->speed_hz = speed;
 	if (sel & FEAT_CENTROID) {
-		sp = sfp = 0;
+		psum = sfp = 0;
 		for (k = 1; k < nb; k++) {
-			sp += ws->tmp[k];
+			psum += ws->tmp[k];
 			sfp += ws->tmp[k] * (double)k * df;
 		}
-		if (sp > 0)
-			put(out, "centroid", sfp / sp);
+		if (psum > 0)
+			put(out, "centroid", sfp / psum);
 	}
 	if (sel & FEAT_PEAK_HZ) {
 		h = 1;
@@ -463,17 +480,16 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		}
 	}
 	if ((sel & FEAT_ORDERS) && speed > 0) {
-		for (k = 0; k < nb; k++)
-			ws->ses[k] = 2 * sqrt(ws->tmp[k]) / ws->wsum;
+		struct spec sp = { ws->tmp, nb, 2, ws->wsum };
+
 		for (h = 1; h <= 3; h++) {
 			double at, a;
 			size_t klo, khi;
 
 			if ((double)h * speed >= o->rate_hz / 2)
 				break;
-			a = line_search(ws->ses, nb, df,
-			    (double)h * speed, o->order_tol, &at,
-			    &klo, &khi);
+			a = line_search(&sp, df, (double)h * speed,
+			    o->order_tol, &at, &klo, &khi);
 			snprintf(name, sizeof(name), "x%zu", h);
 			put(out, name, a);
 		}
@@ -513,8 +529,8 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		if (fft_r2c(ws->fft, ws->y, n, ws->sre, ws->sim, err) < 0)
 			return -1;
 		for (k = 0; k < nb; k++)
-			ws->ses[k] = 2 * sqrt(ws->sre[k] * ws->sre[k] +
-			    ws->sim[k] * ws->sim[k]) / ws->wsum;
+			ws->ses[k] = ws->sre[k] * ws->sre[k] +
+			    ws->sim[k] * ws->sim[k];
 		if (o->have_bearing && speed > 0)
 			envelope_lines(ws, o, speed, n, out);
 		else

@@ -209,7 +209,6 @@ test_f32(void)
 	double *v = NULL;
 	size_t cap = 0, lb, rb, i;
 	long n;
-	struct buf scratch = BUF_INIT;
 
 	T_OK(f32_find_member(line, strlen(line), "v", &lb, &rb) == 1 &&
 	    line[lb] == '[' && line[rb] == ']' && lb > 30,
@@ -223,12 +222,23 @@ test_f32(void)
 		T_OK(f32_parse_array(notplain[i], strlen(notplain[i]), &v,
 		    &cap) == -1, "'%s' left to jansson", notplain[i]);
 	/* 1.0f, -2.0f, NaN as float32 little-endian */
-	n = f32_decode_b64le("AACAPwAAAMAAAMB/", 16, &scratch, &v, &cap);
+	n = f32_decode_b64le("AACAPwAAAMAAAMB/", 16, &v, &cap);
 	T_OK(n == 3 && v[0] == 1 && v[1] == -2 && isnan(v[2]),
 	    "f32le block decoded");
-	T_OK(f32_decode_b64le("AACAPwAA", 8, &scratch, &v, &cap) == -1,
+	T_OK(f32_decode_b64le("AACAPwAA", 8, &v, &cap) == -1,
 	    "f32le of 6 bytes refused");
-	buf_free(&scratch);
+	T_OK(f32_decode_b64le("AACAPwA=", 8, &v, &cap) == -1,
+	    "f32le of 5 bytes refused");
+	T_OK(f32_decode_b64le("AAC=PwAA", 8, &v, &cap) == -1,
+	    "padding inside refused");
+	{
+		/* 7 floats: 28 bytes, 40 digits with padding; 1.5f each */
+		static const char s7[] =
+		    "AADAPwAAwD8AAMA/AADAPwAAwD8AAMA/AADAPw==";
+		n = f32_decode_b64le(s7, strlen(s7), &v, &cap);
+		T_OK(n == 7 && v[0] == 1.5 && v[6] == 1.5,
+		    "f32le block with padding decoded");
+	}
 	free(v);
 }
 
