@@ -74,6 +74,8 @@ struct policy {
 	struct classlib cl;
 	int have_cl;
 	double mode_min_p;
+	int by_sev;		/* thresholds are severities */
+	int per_asset;		/* at most one open episode per asset */
 	int prio[SEV_ALARM + 1];
 	int64_t due[5];		/* by priority 1..4 */
 	double due_rul_fraction;
@@ -187,6 +189,30 @@ pol_num(json_t *root, const char *key, double def, double lo, double hi,
 	return 0;
 }
 
+/*
+ * Thresholds are scores (0 to 1) or, both of them, severity names; then
+ * the level of a reading is its severity's rank.
+ */
+static int
+pol_level(struct policy *p, json_t *r, struct twin_err *err)
+{
+	json_t *en = json_object_get(r, "enter"), *ex = json_object_get(r, "exit");
+	enum ep_sev a, b;
+
+	if (!json_is_string(en) && !json_is_string(ex))
+		return pol_num(r, "enter", 0.8, 0, 1, &p->ep.enter, err) < 0 ||
+		    pol_num(r, "exit", 0.6, 0, 1, &p->ep.exit, err) < 0 ? -1 : 0;
+	if (!json_is_string(en) || !json_is_string(ex) ||
+	    ep_sev_parse(json_string_value(en), &a) < 0 ||
+	    ep_sev_parse(json_string_value(ex), &b) < 0 || b < SEV_WATCH)
+		return err_set(err, TWIN_ECONFIG, "'enter' and 'exit' must be "
+		    "both scores or both severities, 'exit' at least \"watch\"");
+	p->by_sev = 1;
+	p->ep.enter = a;
+	p->ep.exit = b;
+	return 0;
+}
+
 static int
 policy_load(struct policy *p, const char *path, struct twin_err *err)
 {
@@ -216,8 +242,7 @@ policy_load(struct policy *p, const char *path, struct twin_err *err)
 			goto fail;
 		}
 	}
-	if (pol_num(r, "enter", 0.8, 0, 1, &p->ep.enter, err) < 0 ||
-	    pol_num(r, "exit", 0.6, 0, 1, &p->ep.exit, err) < 0 ||
+	if (pol_level(p, r, err) < 0 ||
 	    pol_num(r, "mode_min_p", 0.3, 0, 1, &p->mode_min_p, err) < 0 ||
 	    pol_num(r, "due_rul_fraction", 0.5, 0, 1, &p->due_rul_fraction,
 	    err) < 0 ||
@@ -229,6 +254,14 @@ policy_load(struct policy *p, const char *path, struct twin_err *err)
 	    pol_dur(r, "update_every", 0, &p->ep.update_every, err) < 0)
 		goto fail;
 	p->evidence_top = (int)x;
+	if ((v = json_object_get(r, "per_asset")) != NULL) {
+		if (!json_is_boolean(v)) {
+			err_set(err, TWIN_ECONFIG, "'per_asset' is not true or "
+			    "false");
+			goto fail;
+		}
+		p->per_asset = json_is_true(v);
+	}
 	if (p->ep.exit > p->ep.enter) {
 		err_set(err, TWIN_ECONFIG, "'exit' is above 'enter'");
 		goto fail;
@@ -953,7 +986,7 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 	const char *asset = rec_str(rec, "asset"), *s;
 	const char *set[MAX_MODES];
 	json_t *sc = json_object_get(rec, "score"), *modes, *m;
-	double level, top = -1;
+	double level, score, top = -1;
 	enum ep_sev sev;
 	size_t nset = 0, i, k;
 	const char *topmode = NULL;
@@ -985,6 +1018,9 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 			    diag_quote(s, strlen(s), q, sizeof(q)));
 			return 0;
 		}
+	} else if (tk->pol.by_sev) {
+		diag_reject(file, lineno, line, len, "score without 'severity'");
+		return 0;
 	} else
 		sev = level >= tk->pol.ep.enter ? SEV_WARNING : SEV_NORMAL;
 	modes = json_object_get(rec, "modes");
@@ -1016,7 +1052,22 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 			set[nset++] = topmode;
 	} else
 		set[nset++] = "anomaly";
+	/*
+	 * One work order per asset: while the asset has an open episode,
+	 * its readings go to that episode whatever mode ranks first now.
+	 */
+	if (tk->pol.per_asset)
+		for (i = 0; i < tk->tab->n; i++)
+			if (tk->tab->v[i]->status == EP_OPEN &&
+			    strcmp(tk->tab->v[i]->asset, asset) == 0) {
+				set[0] = tk->tab->v[i]->mode;
+				nset = 1;
+				break;
+			}
 	tk->nscore++;
+	score = level;
+	if (tk->pol.by_sev)
+		level = sev;
 	if (!ep_seen(tk->tab, asset, ts)) {
 		tk->nlate++;
 		return 0;
@@ -1035,8 +1086,9 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 		for (k = 0; k < nset; k++)
 			if (strcmp(set[k], e->mode) == 0)
 				in = 1;
-		ev = ep_feed(&tk->pol.ep, tk->tenant, e, ts, in ? level : 0,
-		    in ? sev : SEV_NORMAL);
+		/* For the asset's other modes this reading counts as low. */
+		ev = ep_feed(&tk->pol.ep, tk->tenant, e, ts, in ? level : -1,
+		    in ? score : 0, in ? sev : SEV_NORMAL);
 		if (ev == EV_NONE)
 			continue;
 		wo = build_order(tk, e, ev, rec, ts);

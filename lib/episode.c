@@ -176,7 +176,7 @@ ep_get(struct ep_table *t, const char *asset, const char *mode, int create)
 
 static enum ep_event
 feed_idle(const struct ep_policy *p, const char *tenant, struct episode *e,
-    int64_t ts, double level, enum ep_sev sev)
+    int64_t ts, double level, double score, enum ep_sev sev)
 {
 	if (e->rearm_until != INT64_MIN && ts < e->rearm_until) {
 		e->pending_since = -1;
@@ -205,7 +205,7 @@ feed_idle(const struct ep_policy *p, const char *tenant, struct episode *e,
 		e->sev = SEV_WATCH;
 	e->below_since = -1;
 	e->lower_since = -1;
-	e->peak = level;
+	e->peak = score;
 	e->nscores = 1;
 	e->nevents = 1;
 	e->pending_since = -1;
@@ -215,11 +215,11 @@ feed_idle(const struct ep_policy *p, const char *tenant, struct episode *e,
 
 static enum ep_event
 feed_open(const struct ep_policy *p, struct episode *e, int64_t ts,
-    double level, enum ep_sev sev)
+    double level, double score, enum ep_sev sev)
 {
 	e->nscores++;
-	if (level > e->peak)
-		e->peak = level;
+	if (score > e->peak)
+		e->peak = score;
 	if (level < p->exit) {
 		if (e->below_since < 0)
 			e->below_since = ts;
@@ -247,12 +247,17 @@ feed_open(const struct ep_policy *p, struct episode *e, int64_t ts,
 		} else if (sev > e->lower_sev)
 			e->lower_sev = sev;
 		if (ts - e->lower_since >= p->deescalate) {
-			e->sev = e->lower_sev < SEV_WATCH ? SEV_WATCH :
+			enum ep_sev to = e->lower_sev < SEV_WATCH ? SEV_WATCH :
 			    e->lower_sev;
+
 			e->lower_since = -1;
-			e->last_event = ts;
-			e->nevents++;
-			return EV_UPDATE;
+			/* An open episode is at least 'watch'. */
+			if (to != e->sev) {
+				e->sev = to;
+				e->last_event = ts;
+				e->nevents++;
+				return EV_UPDATE;
+			}
 		}
 	} else
 		e->lower_since = -1;
@@ -266,11 +271,11 @@ feed_open(const struct ep_policy *p, struct episode *e, int64_t ts,
 
 enum ep_event
 ep_feed(const struct ep_policy *p, const char *tenant, struct episode *e,
-    int64_t ts, double level, enum ep_sev sev)
+    int64_t ts, double level, double score, enum ep_sev sev)
 {
 	if (e->status == EP_OPEN)
-		return feed_open(p, e, ts, level, sev);
-	return feed_idle(p, tenant, e, ts, level, sev);
+		return feed_open(p, e, ts, level, score, sev);
+	return feed_idle(p, tenant, e, ts, level, score, sev);
 }
 
 void

@@ -64,7 +64,7 @@ struct episode {
 	int64_t below_since;	/* -1 when at or above 'exit' */
 	int64_t lower_since;	/* -1 when not below sev */
 	enum ep_sev lower_sev;
-	double peak;
+	double peak;		/* highest score while open */
 	long nscores;
 	long nevents;
 };
@@ -103,11 +103,14 @@ struct episode *ep_get(struct ep_table *t, const char *asset,
     const char *mode, int create);
 
 /*
- * Feed one reading of level and severity at ts to an entry.  Returns the
- * event it causes (EV_NONE for none).
+ * Feed one reading at ts to an entry: the level the thresholds apply to
+ * (the score, or the severity's rank when the policy sets its thresholds
+ * by severity), the score itself (for the peak) and the severity.
+ * Returns the event it causes (EV_NONE for none).
  */
 enum ep_event ep_feed(const struct ep_policy *p, const char *tenant,
-    struct episode *e, int64_t ts, double level, enum ep_sev sev);
+    struct episode *e, int64_t ts, double level, double score,
+    enum ep_sev sev);
 
 /* Drop idle entries that hold no pending or re-arm state. */
 void ep_gc(struct ep_table *t, int64_t now);

@@ -26,7 +26,8 @@ feed(struct episode *e, int64_t *t, const double *lv, const enum ep_sev *sv,
 	size_t i, o = 0;
 
 	for (i = 0; i < n; i++) {
-		enum ep_event ev = ep_feed(&pol, "acme", e, *t, lv[i], sv[i]);
+		enum ep_event ev = ep_feed(&pol, "acme", e, *t, lv[i], lv[i],
+		    sv[i]);
 
 		if (ev != EV_NONE)
 			out[o++] = "-ouec"[ev];
