@@ -1114,8 +1114,12 @@ cmd_show(const char *name)
 		diag_warn("%s", err.msg);
 		return err_exit_status(err.code);
 	}
+	if (!reg_has(&reg, sha)) {
+		diag_warn("no model %.12s in the registry", sha);
+		return EXIT_CONFIG;
+	}
 	if ((card = reg_card_read(&reg, sha, &err)) == NULL) {
-		diag_warn("%s", err.msg);
+		diag_warn("model %.12s has no readable card", sha);
 		return EXIT_CONFIG;
 	}
 	buf_json(&b, card);
