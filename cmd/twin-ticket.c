@@ -196,17 +196,22 @@ pol_num(json_t *root, const char *key, double def, double lo, double hi,
 static int
 pol_level(struct policy *p, json_t *r, struct twin_err *err)
 {
-	json_t *en = json_object_get(r, "enter"), *ex = json_object_get(r, "exit");
+	json_t *en = json_object_get(r, "enter");
+	json_t *ex = json_object_get(r, "exit");
 	enum ep_sev a, b;
 
-	if (!json_is_string(en) && !json_is_string(ex))
-		return pol_num(r, "enter", 0.8, 0, 1, &p->ep.enter, err) < 0 ||
-		    pol_num(r, "exit", 0.6, 0, 1, &p->ep.exit, err) < 0 ? -1 : 0;
+	if (!json_is_string(en) && !json_is_string(ex)) {
+		if (pol_num(r, "enter", 0.8, 0, 1, &p->ep.enter, err) < 0 ||
+		    pol_num(r, "exit", 0.6, 0, 1, &p->ep.exit, err) < 0)
+			return -1;
+		return 0;
+	}
 	if (!json_is_string(en) || !json_is_string(ex) ||
 	    ep_sev_parse(json_string_value(en), &a) < 0 ||
 	    ep_sev_parse(json_string_value(ex), &b) < 0 || b < SEV_WATCH)
-		return err_set(err, TWIN_ECONFIG, "'enter' and 'exit' must be "
-		    "both scores or both severities, 'exit' at least \"watch\"");
+		return err_set(err, TWIN_ECONFIG, "'enter' and 'exit' must "
+		    "be both scores or both severities, 'exit' at least "
+		    "\"watch\"");
 	p->by_sev = 1;
 	p->ep.enter = a;
 	p->ep.exit = b;
@@ -442,7 +447,7 @@ build_order(struct ticket *tk, const struct episode *e, enum ep_event ev,
 	json_object_set_new(wo, "title", json_string(buf_str(&t)));
 	buf_free(&t);
 	json_object_set_new(wo, "action", json_string(action != NULL ? action :
-	    "inspect the asset; this failure mode has no entry in the library"));
+	    "inspect the asset; this failure mode is not in the library"));
 	a = json_object_get(info, "parts");
 	json_object_set_new(wo, "parts", json_is_array(a) ?
 	    json_deep_copy(a) : json_array());
@@ -717,7 +722,8 @@ send_op(struct ticket *tk, const struct tmpl_op *op, const json_t *ctx,
 	if (tmpl_render_text(&tk->tm, op->path, ctx, 1, &url, err) < 0)
 		goto out;
 	if (op->body != NULL) {
-		if ((rb = tmpl_render_body(&tk->tm, op->body, ctx, err)) == NULL)
+		rb = tmpl_render_body(&tk->tm, op->body, ctx, err);
+		if (rb == NULL)
 			goto out;
 		buf_json(&body, rb);
 		hdrs[nh++] = "Content-Type: application/json";
@@ -1019,7 +1025,8 @@ process_score(struct ticket *tk, const json_t *rec, int64_t ts,
 			return 0;
 		}
 	} else if (tk->pol.by_sev) {
-		diag_reject(file, lineno, line, len, "score without 'severity'");
+		diag_reject(file, lineno, line, len,
+		    "score without 'severity'");
 		return 0;
 	} else
 		sev = level >= tk->pol.ep.enter ? SEV_WARNING : SEV_NORMAL;
@@ -1159,7 +1166,7 @@ run_input(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 		if (rc < 0)
 			return -1;
 		if (emitted > 0 || tk->live) {
-			/* The outbox holds the orders; now the state may move. */
+			/* The outbox holds the orders: the state may move. */
 			if (save_state(tk, err) < 0)
 				return -1;
 		}
@@ -1345,10 +1352,12 @@ run_feedback(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 			    strcmp(tn, tk->tenant) != 0)) {
 				char q[80];
 
+				q[0] = '\0';
+				if (tn != NULL)
+					diag_quote(tn, strlen(tn), q, 80);
 				diag_reject(file, ndj_lineno(rd), line, len,
-				    "record of tenant '%s', not '%s'",
-				    tn ? diag_quote(tn, strlen(tn), q, sizeof(q))
-				    : "", tk->tenant);
+				    "record of tenant '%s', not '%s'", q,
+				    tk->tenant);
 				json_decref(in);
 				continue;
 			}
@@ -1378,9 +1387,12 @@ run_feedback(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 			continue;
 		}
 		in = json_object();
-		for (i = 0; i < json_array_size(header); i++)
-			json_object_set(in, json_string_value(
-			    json_array_get(header, i)), json_array_get(cells, i));
+		for (i = 0; i < json_array_size(header); i++) {
+			const char *col = json_string_value(
+			    json_array_get(header, i));
+
+			json_object_set(in, col, json_array_get(cells, i));
+		}
 		json_decref(cells);
 		rc = label_from(tk, in, file, ndj_lineno(rd), line, len, err);
 		json_decref(in);
@@ -1439,8 +1451,8 @@ open_dir(struct ticket *tk, const char *dir, struct twin_err *err)
 		goto fail;
 	}
 	if (flock(tk->lockfd, LOCK_EX | LOCK_NB) < 0) {
-		err_set(err, TWIN_ETEMP, "'%s' is in use by another twin-ticket",
-		    tk->tdir);
+		err_set(err, TWIN_ETEMP,
+		    "'%s' is in use by another twin-ticket", tk->tdir);
 		goto fail;
 	}
 	buf_reset(&p);
@@ -1458,7 +1470,8 @@ open_dir(struct ticket *tk, const char *dir, struct twin_err *err)
 			goto fail;
 		if (!json_is_object(ids)) {
 			json_decref(ids);
-			err_set(err, TWIN_ECONFIG, "'%s' is not an object", p.s);
+			err_set(err, TWIN_ECONFIG, "'%s' is not an object",
+			    p.s);
 			goto fail;
 		}
 		json_decref(tk->ids);

@@ -30,8 +30,9 @@ outbox_mkdirs(const char *path, struct twin_err *err)
 
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			err_set(err, TWIN_EIO, "cannot create directory '%s': %s",
-			    p, strerror(errno));
+			err_set(err, TWIN_EIO,
+			    "cannot create directory '%s': %s", p,
+			    strerror(errno));
 			free(p);
 			return -1;
 		}

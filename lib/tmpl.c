@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ndj.h"
+#include "rec.h"
 #include "tmpl.h"
 #include "banned.h"
 
@@ -347,7 +348,8 @@ parse_op(struct tmpl *t, const char *name, struct tmpl_op *op, int required,
 		return 0;
 	}
 	if (!json_is_object(o))
-		return err_set(err, TWIN_ECONFIG, "'%s' is not an object", name);
+		return err_set(err, TWIN_ECONFIG, "'%s' is not an object",
+		    name);
 	op->method = json_string_value(json_object_get(o, "method"));
 	for (i = 0; op->method != NULL && i < 4; i++)
 		if (strcmp(op->method, methods[i]) == 0)
@@ -411,8 +413,8 @@ tmpl_parse(struct tmpl *t, json_t *root, struct twin_err *err)
 		goto fail;
 	}
 	if ((a = json_object_get(root, "auth")) != NULL) {
-		t->auth_header = json_string_value(json_object_get(a, "header"));
-		t->auth_prefix = json_string_value(json_object_get(a, "prefix"));
+		t->auth_header = rec_str(a, "header");
+		t->auth_prefix = rec_str(a, "prefix");
 		if (t->auth_header == NULL || *t->auth_header == '\0' ||
 		    strpbrk(t->auth_header, ":\r\n ") != NULL ||
 		    (t->auth_prefix != NULL &&

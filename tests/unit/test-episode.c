@@ -65,7 +65,8 @@ main(void)
 	feed(e, &ts, lv, sv, 20, ev);
 	T_STREQ(ev, "o", "flapping above exit opens one episode");
 	T_OK(e->start == t0 && e->opened == t0 + 60 * MIN,
-	    "episode start is the first reading above enter; open after persist");
+	    "episode starts at the first reading above enter, opens after "
+	    "persist");
 
 	/* Dips below exit for less than 'clear' do not close. */
 	for (i = 0; i < 20; i++) {

@@ -62,7 +62,8 @@ main(void)
 	    outbox_remove(ob, "0001-a.json", &err) == 0 &&
 	    !outbox_has(ob, "0001-a.json"), "removed after confirmation");
 	T_OK(outbox_reject(ob, "0002-b.json", "HTTP 422: no\n", &err) == 0 &&
-	    !outbox_has(ob, "0002-b.json"), "rejected message leaves the queue");
+	    !outbox_has(ob, "0002-b.json"),
+	    "rejected message leaves the queue");
 	buf_reset(&b);
 	buf_addf(&b, "%s/rejected", path.s);
 	T_OK(exists(b.s, "0002-b.json") && exists(b.s, "0002-b.json.reason"),
