@@ -257,9 +257,9 @@ scan_num(const char *p, int *isint, long long *i, double *d)
 		p++, nd = 1;
 	else if (*p >= '1' && *p <= '9')
 		while (*p >= '0' && *p <= '9') {
-			v = v * 10 + (*p++ - '0');
 			if (++nd > 18)
 				return NULL;
+			v = v * 10 + (*p++ - '0');
 		}
 	else
 		return NULL;
