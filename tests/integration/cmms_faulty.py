@@ -18,7 +18,8 @@
         drip      store, then answer 201 one byte every 0.3 s
         redirect  answer 307 to the same path on 127.0.0.2 (another host)
         hang      store, touch PORTFILE.hang, answer after 60 s
-      GET /_state gives {"workorders": [...], "writes": N, "faults": [...]};
+      GET /_state gives {"workorders": [...], "writes": N, "faults": [...],
+      "auth": [the Authorization headers seen]};
       POST /_faults with a JSON list replaces the faults to come.
   cmms_faulty.py gen [--asset A] [--start EPOCH] [--step S] PATTERN
       Print score records; PATTERN is a comma list of SCORE[:SEV]xCOUNT.
@@ -46,6 +47,7 @@ class Store:
         self.workorders = []
         self.replies = {}
         self.writes = 0
+        self.auth = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -78,7 +80,8 @@ class Handler(BaseHTTPRequestHandler):
         with s.lock:
             if u.path == "/_state":
                 self.reply(200, {"workorders": s.workorders,
-                                 "writes": s.writes, "faults": s.faults})
+                                 "writes": s.writes, "faults": s.faults,
+                                 "auth": s.auth})
                 return
             if u.path == "/workorders":
                 q = parse_qs(u.query)
@@ -92,6 +95,9 @@ class Handler(BaseHTTPRequestHandler):
         s = self.store
         with s.lock:
             s.writes += 1
+            a = self.headers.get("Authorization")
+            if a and a not in s.auth:
+                s.auth.append(a)
             return s.faults.pop(0) if s.faults else None
 
     def misbehave(self, f, code, obj):

@@ -182,6 +182,52 @@ else
 fi
 stop
 
+# Credentials from the environment or a file, never the command line.
+rm -rf "$W/d"
+python3 - "$TOP/examples/cmms/json-server.json" > "$W/auth.json" <<'EOF'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["auth"] = {"header": "Authorization", "prefix": "Bearer "}
+print(json.dumps(t))
+EOF
+printf 'from-file\n' > "$W/token"
+start
+TWIN_CMMS_TOKEN=from-env twin-ticket -q -p "$W/policy.json" -d "$W/d" \
+    -u "$URL" -t "$W/auth.json" "$W/scores" > /dev/null 2>&1
+rc1=$?
+TWIN_CMMS_TOKEN=from-env twin-ticket -q -p "$W/policy.json" -d "$W/d2" \
+    -u "$URL" -t "$W/auth.json" --auth-file "$W/token" "$W/scores" \
+    > /dev/null 2>&1
+rc2=$?
+auth=$(curl -s "$URL/_state" | python3 -c 'import json,sys; print(",".join(json.load(sys.stdin)["auth"]))')
+if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] &&
+    [ "$auth" = "Bearer from-env,Bearer from-file" ]; then
+	echo "ok - ticket-faulty: credential sent from TWIN_CMMS_TOKEN; --auth-file wins over it"
+else
+	echo "not ok - ticket-faulty: credentials: exit $rc1/$rc2, seen '$auth'"
+fi
+stop
+
+# Two runs on one tenant directory: the second one waits for later (75).
+rm -rf "$W/d"
+mkdir -p "$W/d/acme"
+if command -v flock > /dev/null 2>&1; then
+	flock "$W/d/acme/lock" sleep 3 &
+	lp=$!
+	sleep 0.5
+	twin-ticket -q -p "$W/policy.json" -d "$W/d" "$W/scores" > "$W/out" 2> "$W/err"
+	rc=$?
+	wait $lp
+	if [ $rc -eq 75 ] && [ ! -s "$W/out" ] &&
+	    grep -q "in use by another twin-ticket" "$W/err"; then
+		echo "ok - ticket-faulty: a second twin-ticket on the same tenant directory exits 75"
+	else
+		echo "not ok - ticket-faulty: lock: exit $rc: $(cat "$W/err")"
+	fi
+else
+	echo "skip - ticket-faulty: lock: flock(1) not installed"
+fi
+
 # SIGKILL between the POST and its reply, then a restart: still one.
 for mode in idem no-idem; do
 	rm -rf "$W/d"
