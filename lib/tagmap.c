@@ -962,6 +962,8 @@ tagmap_parse(const char *name, const char *text, size_t n,
 		i++;
 	if (i < n && text[i] == '{')
 		parse_json(m, text, n);
+	else if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		parse_csv(m, text + 3, n - 3);	/* a spreadsheet's BOM */
 	else
 		parse_csv(m, text, n);
 	if (m->nproblems == 0 && m->n == 0)

@@ -197,6 +197,12 @@ test_maps(void)
 	T_OK(m == NULL, "unterminated quote");
 	T_STREQ(buf_str(&p), "m:4: unterminated quoted field\n",
 	    "CSV problem position");
+	m = load("\xef\xbb\xbf# site: s\ntag,asset,class,channel,unit\n"
+	    "T,A,fan,power,W\n",
+	    &p);
+	T_OK(m != NULL && tagmap_count(m) == 1,
+	    "a CSV export with a byte order mark");
+	tagmap_free(m);
 	m = load("[]", &p);
 	T_OK(m == NULL && p.len > 0, "a JSON array is not a map");
 	T_OK(tagmap_load("/nonexistent/map.json", &p, &err) == NULL &&
