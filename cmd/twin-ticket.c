@@ -122,7 +122,8 @@ usage(FILE *f)
 "                   [--cafile file] [--max-reply bytes] [--max-wait dur]\n"
 "                   [--retries n] [--timeout dur] [file ...]\n"
 "       twin-ticket --flush -d dir -T tenant -u url -t template [...]\n"
-"       twin-ticket --feedback [-q] [-R rejects] [-T tenant] [file ...]\n");
+"       twin-ticket --feedback [-q] [-R rejects] [-T tenant] [file ...]\n"
+"       twin-ticket --feedback -T tenant -u url -t template [...]\n");
 }
 
 static int
@@ -1405,6 +1406,72 @@ run_feedback(struct ticket *tk, struct ndj_reader *rd, struct twin_err *err)
 	return 0;
 }
 
+/*
+ * Feedback from the CMMS: the template's "feedback" GET, one label per
+ * item that has an outcome (work orders still open have none).
+ */
+static int
+run_feedback_cmms(struct ticket *tk, struct twin_err *err)
+{
+	struct http_resp r = { 0 };
+	json_t *ctx, *body = NULL, *items, *it, *in, *v;
+	const char *k;
+	char msg[256], pos[64];
+	size_t i;
+	int rc = -1;
+
+	ctx = json_object();
+	json_object_set_new(ctx, "tenant", json_string(tk->tenant));
+	if (send_op(tk, &tk->tm.feedback, ctx, "", &r, err) < 0)
+		goto out;
+	switch (http_class(&r)) {
+	case HC_OK:
+		break;
+	case HC_REJECT:
+		cmms_message(&r, msg, sizeof(msg));
+		err_set(err, TWIN_EDATA, "feedback refused by the CMMS: HTTP "
+		    "%ld: %s", r.status, msg);
+		goto out;
+	default:
+		err_set(err, http_class(&r) == HC_UNAVAIL ? TWIN_EUNAVAIL :
+		    TWIN_ETEMP, "feedback: %s", r.fail ? r.msg : "server error");
+		goto out;
+	}
+	body = json_loadb(r.body.s ? r.body.s : "", r.body.len, 0, NULL);
+	items = tmpl_pointer(body, tk->tm.fb_items);
+	if (!json_is_array(items)) {
+		err_set(err, TWIN_EDATA, "feedback: no array at '%s' in the "
+		    "reply", tk->tm.fb_items);
+		goto out;
+	}
+	json_array_foreach(items, i, it) {
+		in = json_object();
+		json_object_foreach(tk->tm.fb_fields, k, v) {
+			json_t *x = tmpl_pointer(it, json_string_value(v));
+
+			if (x != NULL && !json_is_null(x))
+				json_object_set(in, k, x);
+		}
+		v = json_object_get(in, "outcome");
+		if (v == NULL || (json_is_string(v) &&
+		    *json_string_value(v) == '\0')) {
+			json_decref(in);
+			continue;
+		}
+		snprintf(pos, sizeof(pos), "<cmms>");
+		rc = label_from(tk, in, pos, (long)i + 1, NULL, 0, err);
+		json_decref(in);
+		if (rc < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	json_decref(body);
+	json_decref(ctx);
+	http_resp_free(&r);
+	return rc;
+}
+
 /* Set-up helpers. */
 
 static char *
@@ -1611,15 +1678,19 @@ main(int argc, char *argv[])
 		diag_warn("--feedback and --flush do not go together");
 		return EXIT_USAGE;
 	}
-	if (feedback && (url != NULL || dir != NULL || tk.csv)) {
-		diag_warn("--feedback takes no -d, -u or --csv");
+	if (feedback && (dir != NULL || tk.csv)) {
+		diag_warn("--feedback takes no -d or --csv");
+		return EXIT_USAGE;
+	}
+	if (feedback && url != NULL && argc > 0) {
+		diag_warn("--feedback reads files or the CMMS (-u), not both");
 		return EXIT_USAGE;
 	}
 	if ((url == NULL) != (tmplpath == NULL)) {
 		diag_warn("-u and -t go together");
 		return EXIT_USAGE;
 	}
-	if (url != NULL && dir == NULL) {
+	if (url != NULL && dir == NULL && !feedback) {
 		diag_warn("-u needs -d: work orders go through the outbox");
 		return EXIT_USAGE;
 	}
@@ -1677,6 +1748,12 @@ main(int argc, char *argv[])
 			status = EXIT_CONFIG;
 			goto out;
 		}
+		if (feedback && !tk.tm.has_feedback) {
+			diag_warn("%s: the template has no 'feedback'",
+			    tmplpath);
+			status = EXIT_CONFIG;
+			goto out;
+		}
 		if ((tk.http = http_new(url, &ho, &err)) == NULL) {
 			diag_warn("-u: %s", err.msg);
 			status = EXIT_USAGE;
@@ -1711,7 +1788,13 @@ main(int argc, char *argv[])
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	tk.out = out_open(1, tk.live);
 
-	if (flush) {
+	if (feedback && tk.http != NULL) {
+		if (run_feedback_cmms(&tk, &err) < 0) {
+			diag_warn("%s", err.msg);
+			status = err_exit_status(err.code);
+			goto out;
+		}
+	} else if (flush) {
 		if (deliver_all(&tk, &err) == D_ERROR) {
 			diag_warn("%s", err.msg);
 			status = EXIT_IO;
@@ -1767,7 +1850,7 @@ main(int argc, char *argv[])
 	if (tk.nlate > 0)
 		diag_info("%lu score record(s) at or before the last one seen "
 		    "for their asset; skipped", tk.nlate);
-	if (tk.http != NULL)
+	if (tk.http != NULL && !feedback)
 		diag_info("%lu work order message(s) delivered", tk.ndelivered);
 	status = exit_for(&tk);
 out:

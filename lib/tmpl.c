@@ -436,6 +436,31 @@ tmpl_parse(struct tmpl *t, json_t *root, struct twin_err *err)
 		err_set(err, TWIN_ECONFIG, "'lookup': method must be GET");
 		goto fail;
 	}
+	if ((rc = parse_op(t, "feedback", &t->feedback, 0, err)) < 0)
+		goto fail;
+	t->has_feedback = rc;
+	if (rc) {
+		json_t *fb = json_object_get(root, "feedback");
+
+		t->fb_items = rec_str(fb, "items");
+		t->fb_fields = json_object_get(fb, "fields");
+		if (strcmp(t->feedback.method, "GET") != 0 ||
+		    t->fb_items == NULL || (t->fb_items[0] != '/' &&
+		    t->fb_items[0] != '\0') || !json_is_object(t->fb_fields)) {
+			err_set(err, TWIN_ECONFIG, "'feedback': a GET with "
+			    "'items' (a JSON pointer) and 'fields' (an object)");
+			goto fail;
+		}
+		json_object_foreach(t->fb_fields, k, v) {
+			const char *ptr = json_string_value(v);
+
+			if (ptr == NULL || (ptr[0] != '/' && ptr[0] != '\0')) {
+				err_set(err, TWIN_ECONFIG, "'feedback': field "
+				    "'%s' is not a JSON pointer", k);
+				goto fail;
+			}
+		}
+	}
 	return 0;
 bad_maps:
 	err_set(err, TWIN_ECONFIG, "'maps' is not an object of objects");

@@ -4,8 +4,9 @@
  *
  * A template file is a JSON object with one operation per work order
  * event ("create" for open; "update", and optionally "escalate" and
- * "close", which fall back to "update") and an optional "lookup" used to
- * find a work order by its key.  Each operation has a "method", a "path"
+ * "close", which fall back to "update"), an optional "lookup" used to
+ * find a work order by its key, and an optional "feedback" that fetches
+ * technicians' outcomes.  Each operation has a "method", a "path"
  * (appended to the base URL), except for GET a "body", and optionally
  * "headers" of its own and "id", a JSON pointer to the CMMS's own id of
  * the work order in the reply.
@@ -49,6 +50,15 @@ struct tmpl {
 	const char *auth_prefix;
 	struct tmpl_op create, update, escalate, close, lookup;
 	int has_lookup;
+	/*
+	 * "feedback": a GET of work orders with technicians' outcomes;
+	 * "items" points at the array in the reply, "fields" maps label
+	 * fields to pointers inside one item.
+	 */
+	struct tmpl_op feedback;
+	int has_feedback;
+	const char *fb_items;
+	json_t *fb_fields;
 };
 
 /* Parse and check a template; every placeholder is checked here. */

@@ -2,7 +2,8 @@
 # ticket-jsonserver.sh - twin-ticket against json-server (npm), the CMMS
 # stand-in of the demo, with the example template: each episode's work
 # order is created once, updated, escalated and closed; runs again over
-# the same scores, with or without the state, create nothing new.
+# the same scores, with or without the state, create nothing new; an
+# outcome recorded in the CMMS comes back as a label.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 PATH="$TOP/bin:$PATH"
 H="$TOP/tests/integration/cmms_faulty.py"
@@ -74,5 +75,29 @@ if [ $rc2 -eq 0 ] && [ ! -s "$W/out2" ] && [ $rc3 -eq 0 ] && [ "$n" -eq 2 ] &&
 	echo "ok - ticket-jsonserver: reruns with and without the state create nothing twice"
 else
 	echo "not ok - ticket-jsonserver: reruns: exit $rc2/$rc3, $n work orders: $(head -2 "$W/err3")"
+fi
+# Feedback from the CMMS: a technician records the outcome on the work
+# order; --feedback with -u reads it back as a label.
+key=$(grep '"asset":"P-103"' "$W/out" | head -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+curl -s -X PATCH -H 'Content-Type: application/json' \
+    -d '{"outcome":"Confirmed","outcome_ts":"2026-12-24T08:00:00Z","outcome_mode":"bearing_outer_race","outcome_note":"spall 4 mm"}' \
+    "$URL/workorders/$key" > /dev/null
+twin-ticket --feedback -T acme -u "$URL" \
+    -t "$TOP/examples/cmms/json-server.json" > "$W/labels" 2> "$W/err"
+rc=$?
+if [ $rc -eq 0 ] && python3 - "$W/labels" "$key" <<'EOF2'
+import json, sys
+ls = [json.loads(l) for l in open(sys.argv[1])]
+want = {"kind": "label", "ts": "2026-12-24T08:00:00.000Z", "tenant": "acme",
+        "asset": "P-103", "outcome": "confirmed",
+        "mode": "bearing_outer_race", "from": "2026-12-23T04:56:40.000Z",
+        "to": "2026-12-23T10:06:40.000Z", "workorder": sys.argv[2],
+        "note": "spall 4 mm"}
+sys.exit(0 if ls == [want] else "%s" % ls)
+EOF2
+then
+	echo "ok - ticket-jsonserver: an outcome recorded in the CMMS comes back as a label"
+else
+	echo "not ok - ticket-jsonserver: feedback from the CMMS: exit $rc: $(cat "$W/err" "$W/labels" | head -3)"
 fi
 exit 0
