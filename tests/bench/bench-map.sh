@@ -175,8 +175,13 @@ run() {
 	name=$1
 	n=$2
 	shift 2
-	$TIME -f "%e %U %S %M" -o "$d/time" "$@" > "$d/out.$name" 2>/dev/null
-	read -r wall usr sys rss < "$d/time"
+	$TIME -f "%e %U %S %M" -o "$d/time" "$@" > "$d/out.$name" 2>"$d/err"
+	if [ "$(wc -l < "$d/time")" -gt 1 ]; then
+		echo "$name: $(head -1 "$d/time"): $(head -1 "$d/err")"
+	fi
+	read -r wall usr sys rss <<-TIMES
+	$(tail -1 "$d/time")
+	TIMES
 	awk -v name="$name" -v n="$n" -v w="$wall" -v u="$usr" -v s="$sys" \
 	    -v rss="$rss" 'BEGIN {
 		cpu = u + s; if (cpu < 0.01) cpu = 0.01; if (w < 0.01) w = 0.01
