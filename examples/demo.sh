@@ -1,0 +1,62 @@
+#!/bin/sh
+# examples/demo.sh - make demo: the whole pipeline on the example plant.
+#
+#   1. twin-ingest simulates six weeks of plant1: pumps P-101..P-103, their
+#      motors and two fans; P-103's drive-end bearing grows an outer-race
+#      defect from day 29 on.
+#   2. twin-map maps the plant's tag names onto assets and channels.
+#   3. twin-feature computes windowed features (envelope, spectra, ISO 20816).
+#   4. twin-retrain trains on the healthy first four weeks and promotes a
+#      model through the gate into a registry.
+#   5. twin-score scores all six weeks with the production model.
+#   6. twin-ticket opens work orders into a CMMS stand-in (json-server on
+#      127.0.0.1), then the demo prints what the CMMS holds.
+#
+# DEMO_DIR keeps the intermediate files (default: a temporary directory).
+set -e
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN="$TOP/bin"
+EX="$TOP/examples/plant1"
+work=${DEMO_DIR:-$(mktemp -d /tmp/twin-demo.XXXXXX)}
+mkdir -p "$work"
+cmms="$work/cmms"
+
+cleanup() {
+	[ -f "$cmms/pid" ] && kill "$(cat "$cmms/pid")" 2>/dev/null
+	[ -z "${DEMO_DIR:-}" ] && rm -rf "$work"
+	return 0
+}
+trap cleanup EXIT INT TERM
+
+sim='sim:seed=7&start=2026-10-01&duration=42d&block=2h&scalar=10m'
+sim="$sim&fault=P-103:bearing_outer_race@2026-10-29/14d"
+
+echo "== 1-3: simulate six weeks of plant1, map tags, compute features"
+"$BIN/twin-ingest" -q -T acme "$sim" |
+    "$BIN/twin-map" -q -T acme -m "$EX/tagmap.json" |
+    "$BIN/twin-feature" -q -T acme -s "$EX/features.json" > "$work/features.ndjson"
+echo "   $(wc -l < "$work/features.ndjson") feature records"
+
+echo "== 4: train on the healthy first four weeks, promote through the gate"
+jq -c 'select(.ts < "2026-10-29")' "$work/features.ndjson" > "$work/healthy.ndjson"
+rc=0
+"$BIN/twin-retrain" -T acme -r "$work/registry" -C "$EX/classes" \
+    -P "$EX/policy.json" train "$work/healthy.ndjson" > "$work/retrain.ndjson" || rc=$?
+jq -r '"   \(.result) model \(.model_sha256[0:12]) (gate: \(.gate))"' "$work/retrain.ndjson"
+[ $rc -eq 0 ] || { echo "demo: twin-retrain exited $rc" >&2; exit 1; }
+
+echo "== 5: score six weeks with the production model"
+"$BIN/twin-score" -q -T acme -r "$work/registry" "$work/features.ndjson" > "$work/scores.ndjson"
+jq -r 'select(.severity != "normal") | "\(.asset) \(.severity)"' "$work/scores.ndjson" |
+    sort | uniq -c | sed 's/^/   /'
+
+echo "== 6: work orders into the CMMS stand-in"
+url=$("$TOP/examples/cmms-standin" "$cmms")
+echo "   CMMS stand-in at $url"
+"$BIN/twin-ticket" -q -T acme -p "$EX/ticket-policy.json" -d "$work/outbox" \
+    -u "$url" -t "$TOP/examples/cmms/json-server.json" \
+    "$work/scores.ndjson" > "$work/workorders.ndjson"
+echo "   work order events:"
+jq -r '"   \(.ts) \(.asset) \(.event) priority \(.priority) \(.mode)"' "$work/workorders.ndjson"
+echo "   the CMMS holds:"
+curl -sf "$url/workorders" | jq -r '.[] | "   \(.asset // .assetId // "?") \(.status // "") \(.title // .mode // "")"'
