@@ -214,7 +214,27 @@ enum {
 	K_V = 64, K_UNIT = 128, K_Q = 256, K_RECV = 512
 };
 
-/* A string without escapes or non-ASCII bytes: [s, *end) is its text. */
+/* Printable ASCII but '"' and '\\': string bytes the scanner takes as is. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* A string without escapes or non-ASCII bytes: [*s, *s + *n) is its text. */
 static const char *
 scan_str(const char *p, const char **s, size_t *n)
 {
@@ -223,15 +243,10 @@ scan_str(const char *p, const char **s, size_t *n)
 	if (*p != '"')
 		return NULL;
 	a = ++p;
-	for (;;) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"')
-			break;
-		if (c < 0x20 || c >= 0x7f || c == '\\')
-			return NULL;
+	while (plain[(unsigned char)*p])
 		p++;
-	}
+	if (*p != '"')
+		return NULL;	/* an escape, a control byte, UTF-8, the end */
 	*s = a;
 	*n = (size_t)(p - a);
 	return p + 1;
@@ -375,7 +390,8 @@ rawrec_scan(const char *line, size_t n, struct rawrec *rr)
 				break;
 			case K_TS:
 				/* Records come in scans that share a time. */
-				if (sn == rr->tslen && sn <= sizeof(rr->tstext) &&
+				if (sn == rr->tslen &&
+				    sn <= sizeof(rr->tstext) &&
 				    memcmp(s, rr->tstext, sn) == 0) {
 					rr->ts = rr->tsns;
 					break;

@@ -53,6 +53,12 @@ struct slot {
 	struct tagmap_hit *hit;
 };
 
+/* The JSON text of the last string seen in a field that rarely changes. */
+struct jcache {
+	struct buf raw;
+	struct buf js;
+};
+
 struct tagmap {
 	char *name;
 	char *tenant;
@@ -68,6 +74,7 @@ struct tagmap {
 	struct tagmap_hit unmapped;
 	struct buf tmp;
 	struct buf tagcopy;
+	struct jcache tenantjs, srcjs;
 	char *prov;		/* ,"prov":{"tagmap_sha256":"..."}} */
 	size_t provlen;
 	int64_t last_ts;
@@ -228,13 +235,15 @@ tmpl_check(const char *t, int nsub, int (*ok)(int), char *why, size_t whysz)
 			if (t[i + 1] >= '1' && t[i + 1] <= '9') {
 				if (nsub < 0) {
 					snprintf(why, whysz, "'$%c' in an "
-					    "entry without a pattern", t[i + 1]);
+					    "entry without a pattern",
+					    t[i + 1]);
 					return why;
 				}
 				if (t[i + 1] - '0' > nsub) {
 					snprintf(why, whysz, "'$%c' but the "
 					    "pattern has %d capture%s",
-					    t[i + 1], nsub, nsub == 1 ? "" : "s");
+					    t[i + 1], nsub,
+					    nsub == 1 ? "" : "s");
 					return why;
 				}
 				i++;
@@ -1069,6 +1078,10 @@ tagmap_free(struct tagmap *m)
 	free((char *)m->scratch.bad);
 	buf_free(&m->tmp);
 	buf_free(&m->tagcopy);
+	buf_free(&m->tenantjs.raw);
+	buf_free(&m->tenantjs.js);
+	buf_free(&m->srcjs.raw);
+	buf_free(&m->srcjs.js);
 	free(m->prov);
 	free(m->tenant);
 	free(m->site);
@@ -1236,6 +1249,20 @@ put_num(struct buf *b, double x)
 	return 0;
 }
 
+/* buf_jstr() of s, from the cache when s is the string of last time. */
+static void
+put_str(struct buf *b, struct jcache *c, const char *s, size_t n)
+{
+	if (c->raw.s == NULL || c->raw.len != n ||
+	    memcmp(c->raw.s, s, n) != 0) {
+		buf_reset(&c->raw);
+		buf_add(&c->raw, s, n);
+		buf_reset(&c->js);
+		buf_jstr(&c->js, s, n);
+	}
+	buf_add(b, c->js.s, c->js.len);
+}
+
 /* buf_jint() without snprintf. */
 static void
 put_int(struct buf *b, long long x)
@@ -1316,7 +1343,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 	}
 	buf_add(out, m->tsbuf, (size_t)m->tslen);
 	buf_adds(out, "\",\"tenant\":");
-	buf_jstr(out, r->tenant, r->tenantlen);
+	put_str(out, &m->tenantjs, r->tenant, r->tenantlen);
 	buf_addc(out, ',');
 	buf_add(out, h->frag, h->fraglen);
 	buf_adds(out, ",\"v\":");
@@ -1374,7 +1401,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 	if (oor)
 		buf_adds(out, ",\"flags\":[\"out_of_range\"]");
 	buf_adds(out, ",\"src\":");
-	buf_jstr(out, r->src, r->srclen);
+	put_str(out, &m->srcjs, r->src, r->srclen);
 	buf_adds(out, ",\"seq\":");
 	put_int(out, r->seq);
 	buf_add(out, m->prov, m->provlen);

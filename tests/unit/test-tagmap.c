@@ -223,7 +223,8 @@ test_scan(void)
 		    "\"acme\",\"src\":\"s\",\"seq\":0,\"tag\":\"t\",\"v\":-0,"
 		    "\"q\":3221225472,\"recv\":\"x\"}"),
 		("{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
-		    "\"acme\",\"src\":\"s\",\"seq\":1,\"tag\":\"t\",\"v\":1e-400}"),
+		    "\"acme\",\"src\":\"s\",\"seq\":1,\"tag\":\"t\","
+		    "\"v\":1e-400}"),
 	};
 	static const char *const declined[] = {
 		("{\"kind\":\"raw\",\"ts\":\"2026-11-21T10:00:00Z\",\"tenant\":"
