@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +22,6 @@
 #include "err.h"
 #include "ndj.h"
 #include "out.h"
-#include "rawrec.h"
 #include "rec.h"
 #include "sim.h"
 #include "spool.h"
@@ -429,104 +427,6 @@ check_raw(const json_t *r, struct twin_err *e)
 	return 0;
 }
 
-/*
- * Check a JSON array of numbers at p strictly (RFC 8259 number grammar,
- * finite as a double); returns the byte after its ']' or NULL.
- */
-static const char *
-scan_numbers(const char *p, const char *end)
-{
-	const char *q;
-	int digits, exp;
-
-	if (p >= end || *p++ != '[')
-		return NULL;
-	for (;;) {
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		q = p;
-		if (p < end && *p == '-')
-			p++;
-		if (p < end && *p == '0')
-			p++, digits = 1;
-		else
-			for (digits = 0; p < end && *p >= '0' && *p <= '9';
-			    p++)
-				digits++;
-		if (digits == 0)
-			return NULL;
-		if (p < end && *p == '.') {
-			if (++p >= end || *p < '0' || *p > '9')
-				return NULL;
-			while (p < end && *p >= '0' && *p <= '9')
-				p++;
-		}
-		exp = 0;
-		if (p < end && (*p == 'e' || *p == 'E')) {
-			exp = 1;
-			if (++p < end && (*p == '+' || *p == '-'))
-				p++;
-			if (p >= end || *p < '0' || *p > '9')
-				return NULL;
-			while (p < end && *p >= '0' && *p <= '9')
-				p++;
-		}
-		/* Only an exponent or a huge integer part can overflow. */
-		if ((exp || digits > 300) && !isfinite(strtod(q, NULL)))
-			return NULL;
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if (p < end && *p == ']')
-			return p + 1;
-		if (p >= end || *p++ != ',')
-			return NULL;
-	}
-}
-
-/*
- * The fast check of a flat raw record: rawrec_scan() reads scalar ones;
- * a block ("v":[numbers],"rate_hz":N) is checked here and the rest of
- * the line, with the block replaced by 0, by rawrec_scan().  1 accepted,
- * 0 declined (then jansson decides).
- */
-static int
-fast_check(const char *line, size_t n, int64_t *ts)
-{
-	static struct rawrec rr = RAWREC_INIT;
-	static struct buf z = BUF_INIT;
-	const char *end = line + n, *v, *a, *q;
-	char *stop;
-	double rate;
-
-	buf_reset(&z);
-	for (v = line; (v = memchr(v, '"', (size_t)(end - v))) != NULL; v++)
-		if (end - v >= 5 && memcmp(v, "\"v\":[", 5) == 0)
-			break;
-	if (v == NULL) {
-		buf_add(&z, line, n);
-	} else {
-		/* Strings rawrec_scan accepts hold no quote: v is the key. */
-		if ((a = scan_numbers(v + 4, end)) == NULL ||
-		    (size_t)(end - a) < 11 || memcmp(a, ",\"rate_hz\":", 11))
-			return 0;
-		q = a + 11;
-		if (q >= end || *q < '1' || *q > '9')
-			return 0;
-		rate = strtod(q, &stop);
-		if (stop == q || !(rate > 0 && rate < 1e9))
-			return 0;
-		buf_add(&z, line, (size_t)(v + 4 - line));
-		buf_addc(&z, '0');
-		buf_add(&z, stop, (size_t)(end - stop));
-	}
-	if (rawrec_scan(buf_str(&z), z.len, &rr) != 1 ||
-	    rr.tenantlen != strlen(tenant) ||
-	    memcmp(rr.tenant, tenant, rr.tenantlen) != 0)
-		return 0;
-	*ts = rr.ts;
-	return 1;
-}
-
 /* Validate one replayed line; *ts gets its time. */
 static int
 check_line(const char *line, size_t n, int64_t *ts, struct twin_err *e)
@@ -535,7 +435,7 @@ check_line(const char *line, size_t n, int64_t *ts, struct twin_err *e)
 	json_t *r;
 	int rc = -1;
 
-	if (tenant != NULL && fast_check(line, n, ts))
+	if (tenant != NULL && src_file_fast_raw(line, n, tenant, ts))
 		return 0;
 	if ((r = ndj_parse(line, n, e)) == NULL)
 		return -1;

@@ -1,6 +1,7 @@
 /* src_file.c - NDJSON lines from files and archives; see src_file.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <archive_entry.h>
 
 #include "buf.h"
+#include "rawrec.h"
 #include "src_file.h"
 #include "banned.h"
 
@@ -565,4 +567,146 @@ src_file_close(struct src_file *f)
 	buf_free(&f->part);
 	free(f->rbuf);
 	free(f);
+}
+
+/*
+ * One JSON number at p (RFC 8259 grammar, finite as a double); the byte
+ * after it, or NULL.
+ */
+static const char *
+scan_number(const char *p, const char *end)
+{
+	const char *q = p;
+	int digits = 0, exp = 0;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++, digits = 1;
+	else
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (digits == 0)
+		return NULL;
+	if (p < end && *p == '.') {
+		if (++p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		exp = 1;
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	/* Only an exponent or a huge integer part can overflow. */
+	if (exp || digits > 300) {
+		char tmp[400];
+		size_t n = (size_t)(p - q);
+
+		if (n >= sizeof(tmp))
+			return NULL;
+		memcpy(tmp, q, n);
+		tmp[n] = '\0';
+		if (!isfinite(strtod(tmp, NULL)))
+			return NULL;
+	}
+	return p;
+}
+
+static const char *
+skip_blanks(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* A JSON array of numbers at p; the byte after its ']', or NULL. */
+static const char *
+scan_numbers(const char *p, const char *end)
+{
+	if (p >= end || *p++ != '[')
+		return NULL;
+	for (;;) {
+		p = skip_blanks(p, end);
+		if ((p = scan_number(p, end)) == NULL)
+			return NULL;
+		p = skip_blanks(p, end);
+		if (p < end && *p == ']')
+			return p + 1;
+		if (p >= end || *p++ != ',')
+			return NULL;
+	}
+}
+
+/* A base64 string at p (the opening quote); the byte after it, or NULL. */
+static const char *
+scan_b64(const char *p, const char *end)
+{
+	if (p >= end || *p++ != '"')
+		return NULL;
+	for (; p < end && *p != '"'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' ||
+		    *p == '='))
+			return NULL;
+	return p < end ? p + 1 : NULL;
+}
+
+static int
+has(const char *p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	return (size_t)(end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+int
+src_file_fast_raw(const char *line, size_t n, const char *tenant,
+    int64_t *ts)
+{
+	static struct rawrec rr = RAWREC_INIT;
+	static struct buf z = BUF_INIT;
+	const char *end = line + n, *v, *a, *q;
+
+	/*
+	 * rawrec_scan() reads a flat scalar record, and accepts only
+	 * strings without quotes or escapes, so the first '"v":' is the
+	 * key.  A block's value, and the "rate_hz" and "enc" after it, are
+	 * checked here and replaced by a scalar 0 for rawrec_scan(), which
+	 * checks the rest of the line.
+	 */
+	buf_reset(&z);
+	for (v = line; (v = memchr(v, '"', (size_t)(end - v))) != NULL; v++)
+		if (has(v, end, "\"v\":"))
+			break;
+	if (v != NULL && v + 4 < end && (v[4] == '[' || v[4] == '"')) {
+		a = v[4] == '[' ? scan_numbers(v + 4, end) :
+		    scan_b64(v + 4, end);
+		if (a == NULL || !has(a, end, ",\"rate_hz\":"))
+			return 0;
+		q = a + 11;
+		if (q >= end || *q < '1' || *q > '9' ||
+		    (q = scan_number(q, end)) == NULL)
+			return 0;
+		if (has(q, end, ",\"enc\":\"f32le\""))
+			q += 14;
+		else if (v[4] == '"')
+			return 0;
+		buf_add(&z, line, (size_t)(v + 4 - line));
+		buf_addc(&z, '0');
+		buf_add(&z, q, (size_t)(end - q));
+	} else
+		buf_add(&z, line, n);
+	if (rawrec_scan(buf_str(&z), z.len, &rr) != 1 || rr.srclen == 0 ||
+	    rr.taglen == 0 || rr.tenantlen != strlen(tenant) ||
+	    memcmp(rr.tenant, tenant, rr.tenantlen) != 0)
+		return 0;
+	*ts = rr.ts;
+	return 1;
 }

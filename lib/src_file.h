@@ -23,6 +23,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -70,5 +71,17 @@ const char *src_file_where(const struct src_file *f);
 long src_file_lineno(const struct src_file *f);
 
 void src_file_close(struct src_file *f);
+
+/*
+ * A fast strict check of a replayed line holding a flat raw record of
+ * tenant, the shape programs write: scalar, or a block whose "v" is an
+ * array of numbers or a base64 string followed by "rate_hz" (and then
+ * "enc").  Returns 1 with the record's time in *ts when the line is
+ * certainly a valid record that jansson would accept; 0 to decline, and
+ * then the caller must check the line the slow way, which also words any
+ * error.  tests/fuzz/fuzz-fastraw.c checks that against jansson.
+ */
+int src_file_fast_raw(const char *line, size_t n, const char *tenant,
+    int64_t *ts);
 
 #endif
