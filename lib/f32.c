@@ -294,7 +294,7 @@ long
 f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned char tail[16];
+	unsigned char tail[32];
 	size_t nbytes, cnt, i, full, o;
 	uint32_t q;
 	unsigned pad = 0;
@@ -336,7 +336,7 @@ f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 		(*v)[3 * i + 1] = f32_at(b + 4);
 		(*v)[3 * i + 2] = f32_at(b + 8);
 	}
-	/* The last 1 to 16 digits, with the padding. */
+	/* The last 1 to 31 digits, with the padding. */
 	o = 0;
 	for (; p < (const unsigned char *)s + n; p += 4) {
 		int last = p + 4 == (const unsigned char *)s + n, k;

@@ -5,7 +5,8 @@
  * f32_parse_array() read a "v" array, jansson must parse the same text
  * (when it parses at all) to an object whose "v" holds exactly the same
  * numbers; and the line with the array replaced by [] must parse exactly
- * when the whole line does.
+ * when the whole line does.  The bytes taken as base64 must decode as
+ * buf_b64dec() decodes them.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -42,6 +43,23 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		json_decref(r);
 		buf_reset(&b);
 	}
+	/* base64 float32: the same acceptance and values as buf_b64dec */
+	n = f32_decode_b64le(s, size, &v, &cap);
+	if (buf_b64dec(&b, s, size) < 0 || b.len % 4 != 0) {
+		if (n != -1)
+			abort();
+	} else {
+		if (n < 0 || (size_t)n != b.len / 4)
+			abort();
+		for (i = 0; i < (size_t)n; i++) {
+			float f;
+
+			memcpy(&f, b.s + 4 * i, 4);
+			if (!(isnan(f) && isnan(v[i])) && (double)f != v[i])
+				abort();
+		}
+	}
+	buf_reset(&b);
 	if (!f32_find_member(s, size, "v", &lb, &rb))
 		goto out;
 	if (lb >= rb || rb >= size || s[lb] != '[' || s[rb] != ']')
