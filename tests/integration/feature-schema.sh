@@ -76,4 +76,12 @@ if [ -f "$TOP/schemas/featspec.json" ]; then
 	else
 		echo "not ok - feature-schema: examples/plant1/features.json"
 	fi
+	if "$AJV" validate --spec=draft2020 --strict=false \
+	    -s "$TOP/schemas/featspec.json" \
+	    -d "$TOP/tests/cli/twin-feature/spec-unknown-key/s.json" \
+	    >/dev/null 2>&1; then
+		echo "not ok - feature-schema: a misspelt spec key passed"
+	else
+		echo "ok - feature-schema: a misspelt spec key is rejected"
+	fi
 fi
