@@ -341,6 +341,20 @@ def main():
         ok("f32le blocks give byte-identical output")
     else:
         notok("f32le blocks", "output differs (exit %d)" % rc2)
+    # live, fed slowly in small pieces through a pipe: the same bytes
+    import time
+    p = subprocess.Popen([PROG, "-q", "-l", "-s", sp], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    data = ("\n".join(records(x, 1000) + tl) + "\n").encode()
+    for i in range(0, len(data), 65536):
+        p.stdin.write(data[i:i + 65536])
+        p.stdin.flush()
+        time.sleep(0.005)
+    out6, _ = p.communicate()
+    if p.returncode == 0 and out6.decode() == out:
+        ok("live input in pieces gives byte-identical output")
+    else:
+        notok("live input", "output differs (exit %d)" % p.returncode)
     # determinism and lateness: shuffle blocks within 0.5 s, allow 1 s
     sp2 = os.path.join(tmp, "spec-late.json")
     spec(sp2, lateness="1s")
