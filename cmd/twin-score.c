@@ -55,12 +55,15 @@ struct group {
 	char *asset;
 	char *site;
 	char *cls;
+	const struct model_class *mc;	/* NULL: class not in the model */
 	int open;
 	int64_t end;		/* window end of the open group */
 	int64_t from;		/* earliest window start */
 	int64_t done;		/* last window end scored; INT64_MIN: none */
-	json_t *vals;		/* "<channel>:<name>" -> number */
-	json_t *src;		/* prov.src strings */
+	double *x;		/* mc->p values, NaN until they arrive */
+	size_t npresent;
+	char *src[MAX_SRC];	/* prov.src strings */
+	size_t nsrc;
 	char *spec;		/* prov.spec_sha256 of the first record */
 };
 
@@ -85,6 +88,9 @@ static struct drift_cls *dcls;
 static size_t ndcls;
 static int64_t drift_win;
 static json_t *warned;		/* unknown classes already reported */
+static json_t *fmaps;		/* class -> "<channel>:<name>" -> index */
+static struct buf keybuf;
+static struct featrec score_fr;
 static volatile sig_atomic_t hup;
 static int status;
 
@@ -123,6 +129,66 @@ drift_clear(void)
 	free(dcls);
 	dcls = NULL;
 	ndcls = 0;
+}
+
+/* Feature name -> index maps of every class of the model. */
+static void
+build_fmaps(void)
+{
+	json_t *o;
+	size_t i, j;
+
+	json_decref(fmaps);
+	fmaps = json_object();
+	for (i = 0; i < model->ncls; i++) {
+		o = json_object();
+		for (j = 0; j < model->cls[i].p; j++)
+			json_object_set_new(o, model->cls[i].features[j],
+			    json_integer((json_int_t)j));
+		json_object_set_new(fmaps, model->cls[i].name, o);
+	}
+}
+
+/*
+ * Use model m from now on.  The open windows keep what they collected:
+ * their values move to the new model's feature order.
+ */
+static void
+set_model(struct model *m)
+{
+	const struct model_class *mc;
+	double *x;
+	size_t k, j;
+	int i;
+
+	for (k = 0; k < ngrp; k++) {
+		struct group *g = &grp[k];
+
+		mc = g->cls ? model_class_get(m, g->cls) : NULL;
+		x = NULL;
+		g->npresent = 0;
+		if (mc != NULL) {
+			x = xmalloc(mc->p * sizeof(*x));
+			for (j = 0; j < mc->p; j++) {
+				x[j] = NAN;
+				if (g->mc == NULL || g->x == NULL)
+					continue;
+				i = model_feature_index(g->mc,
+				    mc->features[j]);
+				if (i >= 0 && !isnan(g->x[i])) {
+					x[j] = g->x[i];
+					g->npresent++;
+				}
+			}
+		}
+		free(g->x);
+		g->x = x;
+		g->mc = mc;
+	}
+	model_free(model);
+	model = m;
+	drift_clear();
+	build_fmaps();
 }
 
 /* Load a model named by -m: a path, or a registry name. */
@@ -196,9 +262,7 @@ load_production(int first)
 	if (model != NULL)
 		diag_info("production model %.12s replaces %.12s", m->sha,
 		    model->sha);
-	model_free(model);
-	model = m;
-	drift_clear();
+	set_model(m);
 	return 0;
 bad:
 	if (first) {
@@ -396,13 +460,12 @@ drift_update(const struct model_class *mc, const char *asset, int64_t end,
 static int
 flush_group(struct group *g)
 {
-	const struct model_class *mc = model_class_get(model, g->cls);
+	const struct model_class *mc = g->mc;
 	struct buf *b = out_buf(out);
 	struct model_result r;
 	struct twin_err err;
-	double *x = NULL;
+	double *x = g->x;
 	size_t i, k, nm;
-	json_t *v;
 	int known, rc = 0;
 
 	if (!g->open)
@@ -419,11 +482,6 @@ flush_group(struct group *g)
 	known = mc != NULL;
 	memset(&r, 0, sizeof(r));
 	if (known) {
-		x = xmalloc(mc->p * sizeof(*x));
-		for (i = 0; i < mc->p; i++) {
-			v = json_object_get(g->vals, mc->features[i]);
-			x[i] = v ? json_real_value(v) : NAN;
-		}
 		model_result_init(&r, mc);
 		model_score(model, mc, g->asset, x, &r, &err);
 	} else if (json_object_get(warned, g->cls) == NULL) {
@@ -432,12 +490,13 @@ flush_group(struct group *g)
 		    "say 'unknown'", g->cls, model->sha);
 	}
 	if (known && r.severity != SEV_UNKNOWN) {
+		/* 12 decimals: finer than any calibration can mean */
 		put_key(b, "score");
-		put_num(b, r.score);
+		put_num(b, rnd(r.score, 12));
 		buf_adds(b, ",\"band\":[");
-		put_num(b, r.lo);
+		put_num(b, rnd(r.lo, 12));
 		buf_addc(b, ',');
-		put_num(b, r.hi);
+		put_num(b, rnd(r.hi, 12));
 		buf_addc(b, ']');
 	}
 	put_skey(b, "severity", model_severity_name(known ? r.severity :
@@ -524,8 +583,13 @@ flush_group(struct group *g)
 			buf_adds(b, "\"too_few_features\"");
 		}
 	}
-	buf_adds(b, "]},\"prov\":{\"src\":");
-	buf_json(b, g->src);
+	buf_adds(b, "]},\"prov\":{\"src\":[");
+	for (i = 0; i < g->nsrc; i++) {
+		if (i)
+			buf_addc(b, ',');
+		buf_jstr(b, g->src[i], strlen(g->src[i]));
+	}
+	buf_addc(b, ']');
 	buf_adds(b, ",\"from\":");
 	put_ts(b, g->from);
 	buf_adds(b, ",\"to\":");
@@ -538,11 +602,15 @@ flush_group(struct group *g)
 	rc = emit(b);
 	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
 		rc = drift_update(mc, g->asset, g->end, x);
-	if (known)
+	if (known) {
 		model_result_free(&r);
-	free(x);
-	json_object_clear(g->vals);
-	json_array_clear(g->src);
+		for (i = 0; i < mc->p; i++)
+			x[i] = NAN;
+	}
+	g->npresent = 0;
+	for (i = 0; i < g->nsrc; i++)
+		free(g->src[i]);
+	g->nsrc = 0;
 	free(g->spec);
 	g->spec = NULL;
 	return rc;
@@ -561,109 +629,78 @@ group_get(const char *asset)
 	memset(g, 0, sizeof(*g));
 	g->asset = xstrdup(asset);
 	g->done = INT64_MIN;
-	g->vals = json_object();
-	g->src = json_array();
 	json_object_set_new(groups, asset, json_integer((json_int_t)ngrp));
 	ngrp++;
 	return g;
 }
 
-static int
-group_complete(const struct group *g)
-{
-	const struct model_class *mc = model_class_get(model, g->cls);
-	size_t i;
-
-	if (mc == NULL)
-		return 0;
-	for (i = 0; i < mc->p; i++)
-		if (json_object_get(g->vals, mc->features[i]) == NULL)
-			return 0;
-	return 1;
-}
-
 /* Take one feature record; returns -1 (with err) when it is rejected. */
 static int
-take_feature(const json_t *rec, int64_t ts, struct twin_err *err)
+take_feature(const struct featrec *fr, struct twin_err *err)
 {
-	const char *asset, *cls, *ch, *site, *name, *spec;
-	json_t *f, *v, *w, *prov, *s;
-	int64_t wstart = ts;
+	int64_t wstart = fr->has_wstart ? fr->wstart : fr->ts;
 	struct group *g;
-	struct buf key = BUF_INIT;
+	json_t *map, *ix;
 	size_t i, j;
 	char t1[TM_BUFSZ];
 
-	asset = rec_str(rec, "asset");
-	cls = rec_str(rec, "class");
-	ch = rec_str(rec, "channel");
-	site = rec_str(rec, "site");
-	f = json_object_get(rec, "f");
-	if (asset == NULL || *asset == '\0' || cls == NULL || ch == NULL)
-		return err_set(err, TWIN_EDATA, "feature record needs 'asset', "
-		    "'class' and 'channel'");
-	if (!json_is_object(f))
-		return err_set(err, TWIN_EDATA, "feature record needs an "
-		    "object 'f'");
-	json_object_foreach(f, name, v)
-		if (!json_is_number(v) && !json_is_null(v))
-			return err_set(err, TWIN_EDATA, "feature '%s' is not a "
-			    "number", name);
-	w = json_object_get(rec, "window");
-	if (json_object_get(w, "start") != NULL &&
-	    tm_from_json(json_object_get(w, "start"), &wstart, err) < 0)
-		return err_prefix(err, "window start");
-	g = group_get(asset);
-	if (g->cls != NULL && strcmp(g->cls, cls) != 0 &&
+	g = group_get(fr->asset);
+	if (g->cls != NULL && strcmp(g->cls, fr->cls) != 0 &&
 	    (g->open || g->done != INT64_MIN))
 		return err_set(err, TWIN_EDATA, "asset '%s' changed class from "
-		    "'%s' to '%s'", asset, g->cls, cls);
-	if ((g->open && ts < g->end) || (g->done != INT64_MIN &&
-	    ts <= g->done)) {
+		    "'%s' to '%s'", fr->asset, g->cls, fr->cls);
+	if ((g->open && fr->ts < g->end) || (g->done != INT64_MIN &&
+	    fr->ts <= g->done)) {
 		tm_format(g->open ? g->end : g->done, t1);
 		return err_set(err, TWIN_EDATA, "late feature of asset '%s': "
-		    "window up to %s already %s", asset, t1,
+		    "window up to %s already %s", fr->asset, t1,
 		    g->open ? "open" : "scored");
 	}
-	if (g->open && ts > g->end && flush_group(g) < 0)
+	if (g->open && fr->ts > g->end && flush_group(g) < 0)
 		return -2;
 	if (!g->open) {
 		g->open = 1;
-		g->end = ts;
+		g->end = fr->ts;
 		g->from = wstart;
-		free(g->cls);
-		g->cls = xstrdup(cls);
-		free(g->site);
-		g->site = site ? xstrdup(site) : NULL;
+		if (g->cls == NULL) {
+			g->cls = xstrdup(fr->cls);
+			g->mc = model_class_get(model, g->cls);
+			if (g->mc != NULL) {
+				g->x = xmalloc(g->mc->p * sizeof(*g->x));
+				for (i = 0; i < g->mc->p; i++)
+					g->x[i] = NAN;
+			}
+		}
+		if (g->site == NULL && fr->site != NULL)
+			g->site = xstrdup(fr->site);
 	}
 	if (wstart < g->from)
 		g->from = wstart;
-	json_object_foreach(f, name, v) {
-		if (json_is_null(v))
+	map = g->mc ? json_object_get(fmaps, g->cls) : NULL;
+	for (i = 0; map != NULL && i < fr->nf; i++) {
+		if (isnan(fr->fval[i]))
 			continue;
-		buf_reset(&key);
-		buf_adds(&key, ch);
-		buf_addc(&key, ':');
-		buf_adds(&key, name);
-		json_object_set_new(g->vals, buf_str(&key),
-		    json_real(json_number_value(v)));
+		buf_reset(&keybuf);
+		buf_adds(&keybuf, fr->channel);
+		buf_addc(&keybuf, ':');
+		buf_adds(&keybuf, fr->fname[i]);
+		if ((ix = json_object_get(map, buf_str(&keybuf))) == NULL)
+			continue;
+		j = (size_t)json_integer_value(ix);
+		if (isnan(g->x[j]))
+			g->npresent++;
+		g->x[j] = fr->fval[i];
 	}
-	buf_free(&key);
-	prov = json_object_get(rec, "prov");
-	json_array_foreach(json_object_get(prov, "src"), i, s) {
-		if (!json_is_string(s))
-			continue;
-		for (j = 0; j < json_array_size(g->src); j++)
-			if (json_equal(json_array_get(g->src, j), s))
+	for (i = 0; i < fr->nsrc; i++) {
+		for (j = 0; j < g->nsrc; j++)
+			if (strcmp(g->src[j], fr->src[i]) == 0)
 				break;
-		if (j == json_array_size(g->src) &&
-		    json_array_size(g->src) < MAX_SRC)
-			json_array_append(g->src, s);
+		if (j == g->nsrc && g->nsrc < MAX_SRC)
+			g->src[g->nsrc++] = xstrdup(fr->src[i]);
 	}
-	spec = rec_str(prov, "spec_sha256");
-	if (g->spec == NULL && spec != NULL)
-		g->spec = xstrdup(spec);
-	if (group_complete(g) && flush_group(g) < 0)
+	if (g->spec == NULL && fr->spec != NULL)
+		g->spec = xstrdup(fr->spec);
+	if (g->mc != NULL && g->npresent == g->mc->p && flush_group(g) < 0)
 		return -2;
 	return 0;
 }
@@ -672,6 +709,7 @@ take_feature(const json_t *rec, int64_t ts, struct twin_err *err)
 static int
 score_stream(struct ndj_reader *rd, unsigned long long *nrec)
 {
+	struct featrec *fr = &score_fr;
 	struct twin_err err;
 	enum rec_kind kind;
 	char *line;
@@ -697,6 +735,10 @@ score_stream(struct ndj_reader *rd, unsigned long long *nrec)
 			worse(EXIT_DATA);
 			continue;
 		}
+		if (featrec_scan(line, len, tenant, fr)) {
+			rc = take_feature(fr, &err);
+			goto took;
+		}
 		if ((rec = ndj_parse(line, len, &err)) == NULL ||
 		    rec_check(rec, tenant, &kind, &ts, &err) < 0) {
 			diag_reject(ndj_name(rd), ndj_lineno(rd), line, len,
@@ -716,8 +758,11 @@ score_stream(struct ndj_reader *rd, unsigned long long *nrec)
 			}
 			continue;
 		}
-		rc = take_feature(rec, ts, &err);
+		rc = featrec_from_json(rec, ts, fr, &err);
+		if (rc == 0)
+			rc = take_feature(fr, &err);
 		json_decref(rec);
+took:
 		if (rc == -2)
 			return -1;
 		if (rc < 0) {
@@ -810,6 +855,7 @@ main(int argc, char **argv)
 				reg_close(&reg);
 			return err_exit_status(err.code);
 		}
+		build_fmaps();
 	} else if (load_production(1) < 0) {
 		reg_close(&reg);
 		return EXIT_CONFIG;
@@ -857,14 +903,18 @@ main(int argc, char **argv)
 		free(grp[k].site);
 		free(grp[k].cls);
 		free(grp[k].spec);
-		json_decref(grp[k].vals);
-		json_decref(grp[k].src);
+		free(grp[k].x);
+		for (i = 0; i < (int)grp[k].nsrc; i++)
+			free(grp[k].src[i]);
 	}
 	free(grp);
 	json_decref(groups);
 	json_decref(warned);
 	drift_clear();
 	model_free(model);
+	json_decref(fmaps);
+	buf_free(&keybuf);
+	featrec_free(&score_fr);
 	if (have_reg)
 		reg_close(&reg);
 	return status;

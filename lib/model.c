@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fastnum.h"
 #include "linalg.h"
 #include "model.h"
 #include "tm.h"
@@ -787,4 +788,471 @@ out:
 	free(sub);
 	free(ix);
 	return rc;
+}
+
+/*
+ * The feature record scanner.  A cursor walks the line; every helper
+ * returns -1 to decline.  Strings are copied into fr->scratch with a NUL,
+ * as offsets first (the scratch may move while it grows).
+ */
+struct scan {
+	const char *p, *end;
+	struct featrec *fr;
+};
+
+static void
+sp(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
+		s->p++;
+}
+
+static int
+expect(struct scan *s, char c)
+{
+	sp(s);
+	if (s->p >= s->end || *s->p != c)
+		return -1;
+	s->p++;
+	return 0;
+}
+
+/* A string without escapes, ASCII only; *off is its copy's offset. */
+static int
+sstr(struct scan *s, const char **str, size_t *len)
+{
+	const char *q;
+
+	sp(s);
+	if (s->p >= s->end || *s->p != '"')
+		return -1;
+	for (q = ++s->p; q < s->end && *q != '"'; q++)
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80 ||
+		    *q == '\\')
+			return -1;
+	if (q >= s->end)
+		return -1;
+	*str = s->p;
+	*len = (size_t)(q - s->p);
+	s->p = q + 1;
+	return 0;
+}
+
+static size_t
+scopy(struct scan *s, const char *str, size_t len)
+{
+	size_t off = s->fr->scratch.len;
+
+	buf_add(&s->fr->scratch, str, len);
+	buf_addc(&s->fr->scratch, '\0');
+	return off;
+}
+
+/* A JSON number by the grammar; its value in *x. */
+static int
+snum(struct scan *s, double *x)
+{
+	const char *q, *b;
+	char tmp[64];
+	size_t n;
+
+	sp(s);
+	b = q = s->p;
+	if (q < s->end && *q == '-')
+		q++;
+	if (q >= s->end || *q < '0' || *q > '9')
+		return -1;
+	if (*q == '0')
+		q++;
+	else
+		while (q < s->end && *q >= '0' && *q <= '9')
+			q++;
+	if (q < s->end && *q == '.') {
+		if (++q >= s->end || *q < '0' || *q > '9')
+			return -1;
+		while (q < s->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < s->end && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < s->end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= s->end || *q < '0' || *q > '9')
+			return -1;
+		while (q < s->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	n = (size_t)(q - b);
+	s->p = q;
+	/* jansson refuses integers beyond 64 bits; leave those to it */
+	if (memchr(b, '.', n) == NULL && memchr(b, 'e', n) == NULL &&
+	    memchr(b, 'E', n) == NULL && n > 18)
+		return -1;
+	if (fastnum_parse(b, n, x) == 0)
+		return 0;
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, b, n);
+	tmp[n] = '\0';
+	*x = strtod(tmp, NULL);
+	return isfinite(*x) ? 0 : -1;
+}
+
+static int
+slit(struct scan *s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	sp(s);
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+		return -1;
+	s->p += n;
+	return 0;
+}
+
+/* Keys of one object, to refuse duplicates as jansson does. */
+struct keys {
+	const char *k[64];
+	size_t n[64];
+	size_t count;
+};
+
+static int
+newkey(struct keys *ks, const char *k, size_t n)
+{
+	size_t i;
+
+	if (ks->count == 64)
+		return -1;
+	for (i = 0; i < ks->count; i++)
+		if (ks->n[i] == n && memcmp(ks->k[i], k, n) == 0)
+			return -1;
+	ks->k[ks->count] = k;
+	ks->n[ks->count++] = n;
+	return 0;
+}
+
+/* Skip any value, checking the grammar, to a depth of 8. */
+static int
+sskip(struct scan *s, int depth)
+{
+	const char *str;
+	size_t len;
+	double x;
+	struct keys ks;
+
+	sp(s);
+	if (s->p >= s->end || depth > 8)
+		return -1;
+	switch (*s->p) {
+	case '"':
+		return sstr(s, &str, &len);
+	case 't':
+		return slit(s, "true");
+	case 'f':
+		return slit(s, "false");
+	case 'n':
+		return slit(s, "null");
+	case '[':
+		s->p++;
+		sp(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return 0;
+		}
+		for (;;) {
+			if (sskip(s, depth + 1) < 0)
+				return -1;
+			sp(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			return expect(s, ']');
+		}
+	case '{':
+		s->p++;
+		sp(s);
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			return 0;
+		}
+		ks.count = 0;
+		for (;;) {
+			if (sstr(s, &str, &len) < 0 ||
+			    newkey(&ks, str, len) < 0 || expect(s, ':') < 0 ||
+			    sskip(s, depth + 1) < 0)
+				return -1;
+			sp(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			return expect(s, '}');
+		}
+	default:
+		return snum(s, &x);
+	}
+}
+
+static int
+keyis(const char *k, size_t n, const char *name)
+{
+	return strlen(name) == n && memcmp(k, name, n) == 0;
+}
+
+/* Walk an object's members: fn is called with each key; -1 declines. */
+typedef int (*member_fn)(struct scan *, const char *, size_t, void *);
+
+static int
+sobject(struct scan *s, member_fn fn, void *arg)
+{
+	const char *k;
+	size_t n;
+	struct keys ks;
+
+	ks.count = 0;
+	if (expect(s, '{') < 0)
+		return -1;
+	sp(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (sstr(s, &k, &n) < 0 || newkey(&ks, k, n) < 0 ||
+		    expect(s, ':') < 0 || fn(s, k, n, arg) < 0)
+			return -1;
+		sp(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		return expect(s, '}');
+	}
+}
+
+struct scanstate {
+	unsigned seen;
+	size_t off[8];		/* tenant asset class channel site spec */
+	size_t foff[FEATREC_MAX_F];
+	size_t soff[FEATREC_MAX_SRC];
+	const char *want;
+};
+
+enum { K_KIND, K_TS, K_TENANT, K_ASSET, K_CLASS, K_CHANNEL, K_SITE,
+	K_WINDOW, K_F, K_PROV, K_UNIT, K_SPEED, K_ISO, K_DQ, K_SPEC, K_SRC,
+	K_START };
+
+static int
+once(struct scanstate *st, int k)
+{
+	if (st->seen & (1u << k))
+		return -1;	/* a duplicate key: jansson says so */
+	st->seen |= 1u << k;
+	return 0;
+}
+
+static int
+m_window(struct scan *s, const char *k, size_t n, void *arg)
+{
+	struct scanstate *st = arg;
+	const char *str;
+	size_t len;
+
+	if (keyis(k, n, "start")) {
+		if (once(st, K_START) < 0 || sstr(s, &str, &len) < 0 ||
+		    tm_parse(str, len, &s->fr->wstart, NULL) < 0)
+			return -1;
+		s->fr->has_wstart = 1;
+		return 0;
+	}
+	return sskip(s, 1);
+}
+
+static int
+m_f(struct scan *s, const char *k, size_t n, void *arg)
+{
+	struct scanstate *st = arg;
+	struct featrec *fr = s->fr;
+
+	if (fr->nf == FEATREC_MAX_F)
+		return -1;
+	sp(s);
+	if (s->p < s->end && *s->p == 'n') {
+		if (slit(s, "null") < 0)
+			return -1;
+		fr->fval[fr->nf] = NAN;
+	} else if (snum(s, &fr->fval[fr->nf]) < 0) {
+		return -1;
+	}
+	st->foff[fr->nf++] = scopy(s, k, n);
+	return 0;
+}
+
+static int
+m_prov(struct scan *s, const char *k, size_t n, void *arg)
+{
+	struct scanstate *st = arg;
+	const char *str;
+	size_t len;
+
+	if (keyis(k, n, "spec_sha256")) {
+		if (once(st, K_SPEC) < 0 || sstr(s, &str, &len) < 0)
+			return -1;
+		st->off[5] = scopy(s, str, len);
+		return 0;
+	}
+	if (!keyis(k, n, "src"))
+		return sskip(s, 1);
+	if (once(st, K_SRC) < 0 || expect(s, '[') < 0)
+		return -1;
+	sp(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		if (sstr(s, &str, &len) < 0)
+			return -1;
+		if (s->fr->nsrc < FEATREC_MAX_SRC)
+			st->soff[s->fr->nsrc++] = scopy(s, str, len);
+		sp(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		return expect(s, ']');
+	}
+}
+
+static int
+m_top(struct scan *s, const char *k, size_t n, void *arg)
+{
+	static const char *const strs[] = { "tenant", "asset", "class",
+		"channel", "site" };
+	struct scanstate *st = arg;
+	const char *str;
+	size_t len, i;
+
+	if (keyis(k, n, "kind"))
+		return once(st, K_KIND) < 0 || sstr(s, &str, &len) < 0 ||
+		    !keyis(str, len, "feature") ? -1 : 0;
+	if (keyis(k, n, "ts"))
+		return once(st, K_TS) < 0 || sstr(s, &str, &len) < 0 ||
+		    tm_parse(str, len, &s->fr->ts, NULL) < 0 ? -1 : 0;
+	for (i = 0; i < 5; i++)
+		if (keyis(k, n, strs[i])) {
+			if (once(st, K_TENANT + (int)i) < 0 ||
+			    sstr(s, &str, &len) < 0 || len == 0)
+				return -1;
+			st->off[i] = scopy(s, str, len);
+			return 0;
+		}
+	if (keyis(k, n, "window"))
+		return once(st, K_WINDOW) < 0 ? -1 : sobject(s, m_window, st);
+	if (keyis(k, n, "f"))
+		return once(st, K_F) < 0 ? -1 : sobject(s, m_f, st);
+	if (keyis(k, n, "prov"))
+		return once(st, K_PROV) < 0 ? -1 : sobject(s, m_prov, st);
+	if (keyis(k, n, "unit"))
+		return once(st, K_UNIT) < 0 ? -1 : sskip(s, 1);
+	if (keyis(k, n, "speed_hz"))
+		return once(st, K_SPEED) < 0 ? -1 : sskip(s, 1);
+	if (keyis(k, n, "iso_zone"))
+		return once(st, K_ISO) < 0 ? -1 : sskip(s, 1);
+	if (keyis(k, n, "dq"))
+		return once(st, K_DQ) < 0 ? -1 : sskip(s, 1);
+	return -1;
+}
+
+int
+featrec_scan(const char *line, size_t n, const char *want,
+    struct featrec *fr)
+{
+	struct scanstate st;
+	struct scan s;
+	size_t i;
+	const unsigned need = 1u << K_KIND | 1u << K_TS | 1u << K_TENANT |
+	    1u << K_ASSET | 1u << K_CLASS | 1u << K_CHANNEL | 1u << K_F;
+
+	memset(&st, 0, sizeof(st));
+	fr->nf = fr->nsrc = 0;
+	fr->has_wstart = 0;
+	fr->scratch.len = 0;
+	s.p = line;
+	s.end = line + n;
+	s.fr = fr;
+	if (sobject(&s, m_top, &st) < 0)
+		return 0;
+	sp(&s);
+	if (s.p != s.end || (st.seen & need) != need)
+		return 0;
+	fr->tenant = fr->scratch.s + st.off[0];
+	if (want != NULL && strcmp(fr->tenant, want) != 0)
+		return 0;
+	fr->asset = fr->scratch.s + st.off[1];
+	fr->cls = fr->scratch.s + st.off[2];
+	fr->channel = fr->scratch.s + st.off[3];
+	fr->site = st.seen & (1u << K_SITE) ? fr->scratch.s + st.off[4] : NULL;
+	fr->spec = st.seen & (1u << K_SPEC) ? fr->scratch.s + st.off[5] : NULL;
+	for (i = 0; i < fr->nf; i++)
+		fr->fname[i] = fr->scratch.s + st.foff[i];
+	for (i = 0; i < fr->nsrc; i++)
+		fr->src[i] = fr->scratch.s + st.soff[i];
+	return 1;
+}
+
+int
+featrec_from_json(const json_t *r, int64_t ts, struct featrec *fr,
+    struct twin_err *err)
+{
+	json_t *f = json_object_get(r, "f"), *v, *w, *prov, *e;
+	const char *name;
+	size_t i;
+
+	fr->ts = ts;
+	fr->nf = fr->nsrc = 0;
+	fr->has_wstart = 0;
+	fr->tenant = json_string_value(json_object_get(r, "tenant"));
+	fr->asset = json_string_value(json_object_get(r, "asset"));
+	fr->cls = json_string_value(json_object_get(r, "class"));
+	fr->channel = json_string_value(json_object_get(r, "channel"));
+	fr->site = json_string_value(json_object_get(r, "site"));
+	if (fr->asset == NULL || *fr->asset == '\0' || fr->cls == NULL ||
+	    *fr->cls == '\0' || fr->channel == NULL || *fr->channel == '\0')
+		return err_set(err, TWIN_EDATA, "feature record needs 'asset', "
+		    "'class' and 'channel'");
+	if (!json_is_object(f))
+		return err_set(err, TWIN_EDATA, "feature record needs an "
+		    "object 'f'");
+	json_object_foreach(f, name, v) {
+		if (!json_is_number(v) && !json_is_null(v))
+			return err_set(err, TWIN_EDATA, "feature '%s' is not a "
+			    "number", name);
+		if (fr->nf == FEATREC_MAX_F)
+			return err_set(err, TWIN_EDATA, "more than %d features",
+			    FEATREC_MAX_F);
+		fr->fname[fr->nf] = name;
+		fr->fval[fr->nf++] = json_is_null(v) ? NAN :
+		    json_number_value(v);
+	}
+	w = json_object_get(json_object_get(r, "window"), "start");
+	if (w != NULL) {
+		if (tm_from_json(w, &fr->wstart, err) < 0)
+			return err_prefix(err, "window start");
+		fr->has_wstart = 1;
+	}
+	prov = json_object_get(r, "prov");
+	fr->spec = json_string_value(json_object_get(prov, "spec_sha256"));
+	json_array_foreach(json_object_get(prov, "src"), i, e)
+		if (json_is_string(e) && fr->nsrc < FEATREC_MAX_SRC)
+			fr->src[fr->nsrc++] = json_string_value(e);
+	return 0;
+}
+
+void
+featrec_free(struct featrec *fr)
+{
+	buf_free(&fr->scratch);
 }

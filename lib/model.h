@@ -155,4 +155,36 @@ double model_calibrate(const struct model_class *mc, double d2, double *lo,
 double model_deviation(const struct model_class *mc, const char *asset,
     size_t i, double x);
 
+/*
+ * A feature record (twin(7)) taken apart into what scoring and training
+ * need.  featrec_scan() reads the usual one-line shape straight from the
+ * text, ten times faster than jansson; it declines (returns 0) anything
+ * unusual: another kind, another tenant than want, escapes or non-ASCII
+ * bytes in strings, a numeric "ts", an unknown top-level key, a duplicate
+ * key, a feature value that is not a number or null, bad JSON.  The caller
+ * then parses with jansson and featrec_from_json(), which gives the error
+ * message where there is one.  Strings are NUL-terminated copies owned by
+ * fr (scan) or borrowed from the jansson object (from_json); a null
+ * feature value is NaN.  featrec_free() releases the scratch memory.
+ */
+#define FEATREC_MAX_F 256
+#define FEATREC_MAX_SRC 16
+
+struct featrec {
+	int64_t ts, wstart;
+	int has_wstart;
+	const char *tenant, *asset, *cls, *channel, *site, *spec;
+	size_t nf, nsrc;
+	const char *fname[FEATREC_MAX_F];
+	double fval[FEATREC_MAX_F];
+	const char *src[FEATREC_MAX_SRC];
+	struct buf scratch;
+};
+
+int featrec_scan(const char *line, size_t n, const char *want,
+    struct featrec *fr);
+int featrec_from_json(const json_t *r, int64_t ts, struct featrec *fr,
+    struct twin_err *err);
+void featrec_free(struct featrec *fr);
+
 #endif

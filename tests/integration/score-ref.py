@@ -227,9 +227,9 @@ def run(tmp):
             best = modes[int(np.argmax(ps))]["mode"]
             nmode_ok += (best == s["modes"][0]["mode"] and
                          abs(max(ps) - s["modes"][0]["p"]) <= 5.1e-5)
-    report(worst["score"] < 1e-9, "scores agree (max diff %.1e)" %
+    report(worst["score"] < 1e-11, "scores agree (max diff %.1e)" %
            worst["score"], "max diff %g" % worst["score"])
-    report(worst["band"] < 1e-9, "bands agree (max diff %.1e)" %
+    report(worst["band"] < 1e-11, "bands agree (max diff %.1e)" %
            worst["band"], "max diff %g" % worst["band"])
     report(order_bad == 0, "contribution ranking agrees",
            "%d differ" % order_bad)
