@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,30 +301,24 @@ take_label(const json_t *rec, int64_t ts, struct twin_err *err)
 }
 
 static int
-take_feature(const struct classlib *cl, const json_t *rec, int64_t ts,
-    struct twin_err *err)
+take_feature(const struct classlib *cl, const struct featrec *fr)
 {
-	const char *asset = rec_str(rec, "asset"), *cls = rec_str(rec,
-	    "class"), *ch = rec_str(rec, "channel"), *name;
-	json_t *f = json_object_get(rec, "f"), *v, *ix, *fi;
 	struct buf key = BUF_INIT;
 	struct cdata *c;
+	json_t *ix, *fi;
 	size_t row, i;
 	char tsb[TM_BUFSZ];
 
-	if (asset == NULL || cls == NULL || ch == NULL || !json_is_object(f))
-		return err_set(err, TWIN_EDATA, "feature record needs 'asset', "
-		    "'class', 'channel' and 'f'");
-	if ((c = cdata_get(cl, cls)) == NULL) {
-		if (json_object_get(unknown_cls, cls) == NULL) {
-			json_object_set_new(unknown_cls, cls, json_true());
+	if ((c = cdata_get(cl, fr->cls)) == NULL) {
+		if (json_object_get(unknown_cls, fr->cls) == NULL) {
+			json_object_set_new(unknown_cls, fr->cls, json_true());
 			diag_warn("asset class '%s' is not in the class "
-			    "library: its features are not used", cls);
+			    "library: its features are not used", fr->cls);
 		}
 		return 0;
 	}
-	tm_format(ts, tsb);
-	buf_addf(&key, "%s\t%s", asset, tsb);
+	tm_format(fr->ts, tsb);
+	buf_addf(&key, "%s\t%s", fr->asset, tsb);
 	if ((ix = json_object_get(c->rowix, buf_str(&key))) != NULL) {
 		row = (size_t)json_integer_value(ix);
 	} else {
@@ -331,19 +326,21 @@ take_feature(const struct classlib *cl, const json_t *rec, int64_t ts,
 
 		for (i = 0; i < c->d.p; i++)
 			nan[i] = NAN;
-		row = model_data_add(&c->d, asset, ts, nan);
+		row = model_data_add(&c->d, fr->asset, fr->ts, nan);
 		free(nan);
 		json_object_set_new(c->rowix, buf_str(&key),
 		    json_integer((json_int_t)row));
 	}
-	json_object_foreach(f, name, v) {
-		if (!json_is_number(v))
+	for (i = 0; i < fr->nf; i++) {
+		if (isnan(fr->fval[i]))
 			continue;
 		buf_reset(&key);
-		buf_addf(&key, "%s:%s", ch, name);
+		buf_adds(&key, fr->channel);
+		buf_addc(&key, ':');
+		buf_adds(&key, fr->fname[i]);
 		if ((fi = json_object_get(c->index, buf_str(&key))) != NULL)
 			c->d.x[row * c->d.p + (size_t)json_integer_value(fi)] =
-			    json_number_value(v);
+			    fr->fval[i];
 	}
 	buf_free(&key);
 	return 0;
@@ -352,6 +349,7 @@ take_feature(const struct classlib *cl, const json_t *rec, int64_t ts,
 static int
 read_input(const struct classlib *cl, const char *path)
 {
+	static struct featrec fr;
 	struct ndj_reader *rd;
 	struct twin_err err;
 	enum rec_kind kind;
@@ -379,16 +377,21 @@ read_input(const struct classlib *cl, const char *path)
 			    err.msg);
 			continue;
 		}
+		if (featrec_scan(line, len, tenant, &fr)) {
+			take_feature(cl, &fr);
+			continue;
+		}
 		rec = ndj_parse(line, len, &err);
 		if (rec == NULL || rec_check(rec, tenant, &kind, &ts, &err) <
-		    0 || (kind == REC_FEATURE && take_feature(cl, rec, ts,
-		    &err) < 0) || (kind == REC_LABEL && take_label(rec, ts,
-		    &err) < 0))
+		    0 || (kind == REC_FEATURE && (featrec_from_json(rec, ts,
+		    &fr, &err) < 0 || take_feature(cl, &fr) < 0)) ||
+		    (kind == REC_LABEL && take_label(rec, ts, &err) < 0))
 			diag_reject(ndj_name(rd), ndj_lineno(rd), line, len,
 			    "%s", err.msg);
 		json_decref(rec);
 	}
 	ndj_close(rd);
+	featrec_free(&fr);
 	return 0;
 }
 
@@ -452,21 +455,35 @@ select_rows(const struct cdata *c, int64_t from, int64_t to, int nofault,
 	free(ix);
 }
 
+/*
+ * The canonical text of training rows for the data digest: class, asset
+ * and window end, then each value as the 16 hex digits of its IEEE 754
+ * bits (exact, and cheaper than decimal), one row per line.
+ */
 static void
 digest_rows(struct buf *b, const char *cls, const struct model_data *d)
 {
-	char num[40], tsb[TM_BUFSZ];
+	static const char hex[] = "0123456789abcdef";
+	char tsb[TM_BUFSZ], h[17];
+	uint64_t bits;
 	size_t r, i;
+	int k;
 
+	h[16] = '\0';
 	for (r = 0; r < d->n; r++) {
 		tm_format(d->ts[r], tsb);
-		buf_addf(b, "%s\t%s\t%s", cls, json_string_value(
-		    json_array_get(d->assets, d->asset[r])), tsb);
+		buf_adds(b, cls);
+		buf_addc(b, '\t');
+		buf_adds(b, json_string_value(json_array_get(d->assets,
+		    d->asset[r])));
+		buf_addc(b, '\t');
+		buf_adds(b, tsb);
 		for (i = 0; i < d->p; i++) {
-			if (fmt_double(d->x[r * d->p + i], num) < 0)
-				buf_adds(b, "\tnull");
-			else
-				buf_addf(b, "\t%s", num);
+			memcpy(&bits, &d->x[r * d->p + i], sizeof(bits));
+			for (k = 15; k >= 0; k--, bits >>= 4)
+				h[k] = hex[bits & 15];
+			buf_addc(b, '\t');
+			buf_add(b, h, 16);
 		}
 		buf_addc(b, '\n');
 	}

@@ -155,11 +155,56 @@ la_quantile_sorted(const double *s, size_t n, double q)
 	return s[i] + f * (s[i + 1] - s[i]);
 }
 
+/* The k-th smallest of n values (from 0), by Hoare's selection. */
+static double
+select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1, i, j;
+	double pivot, t;
+
+	while (lo < hi) {
+		pivot = v[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		for (;;) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		if (k <= j)
+			hi = j;
+		else
+			lo = j + 1;
+	}
+	return v[k];
+}
+
 double
 la_median(double *v, size_t n)
 {
-	la_sort(v, n);
-	return la_quantile_sorted(v, n, 0.5);
+	double a, b;
+	size_t i;
+
+	if (n == 0)
+		return NAN;
+	a = select_kth(v, n, (n - 1) / 2);
+	if (n % 2)
+		return a;
+	/* everything after the selected place is at least a: take the least */
+	b = v[n / 2];
+	for (i = n / 2 + 1; i < n; i++)
+		if (v[i] < b)
+			b = v[i];
+	/* the same arithmetic as la_quantile_sorted(v, n, 0.5) */
+	return a + 0.5 * (b - a);
 }
 
 /* Power series of P(a, x), converging well for x < a + 1. */

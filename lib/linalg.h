@@ -44,7 +44,7 @@ double la_quantile_sorted(const double *sorted, size_t n, double q);
 /* Sort v (n values) ascending in place. */
 void la_sort(double *v, size_t n);
 
-/* Median of n values; v is reordered.  NaN for n == 0. */
+/* Median of n values, by selection in O(n); v is reordered.  NaN if n == 0. */
 double la_median(double *v, size_t n);
 
 /* Regularised lower incomplete gamma function P(a, x), a > 0, x >= 0. */
