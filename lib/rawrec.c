@@ -390,7 +390,7 @@ rawrec_scan(const char *line, size_t n, struct rawrec *rr)
 				break;
 			case K_TS:
 				/* Records come in scans that share a time. */
-				if (sn == rr->tslen &&
+				if (sn > 0 && sn == rr->tslen &&
 				    sn <= sizeof(rr->tstext) &&
 				    memcmp(s, rr->tstext, sn) == 0) {
 					rr->ts = rr->tsns;
