@@ -342,6 +342,56 @@ put_num(struct buf *b, double x)
 		buf_adds(b, "null");
 }
 
+/*
+ * x rounded to d decimals (d <= 12), printed as fmt_double() would print
+ * it, without its search for the shortest form: for 1e-4 <= |x| < 1e9 the
+ * shortest decimal that reads back as round(x * 10^d) / 10^d is that
+ * integer over 10^d with its trailing zeros taken off, since it has at
+ * most 15 significant digits.  Other values take the general path.
+ */
+static void
+put_fixed(struct buf *b, double x, int d)
+{
+	static const long long p10[] = { 1, 10, 100, 1000, 10000, 100000,
+		1000000, 10000000, 100000000, 1000000000, 10000000000LL,
+		100000000000LL, 1000000000000LL };
+	char tmp[40];
+	long long k, ip, fp;
+	int n = 0, i, nd;
+	double r = rnd(x, d);
+
+	if (r == 0) {
+		buf_add(b, "0.0", 3);
+		return;
+	}
+	if (!(fabs(r) >= 1e-4 && fabs(r) < 1e9) || d < 0 || d > 12) {
+		put_num(b, r);
+		return;
+	}
+	k = llround(r * (double)p10[d]);
+	if (k < 0) {
+		tmp[n++] = '-';
+		k = -k;
+	}
+	ip = k / p10[d];
+	fp = k % p10[d];
+	n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, "%lld", ip);
+	tmp[n++] = '.';
+	if (fp == 0) {
+		tmp[n++] = '0';
+	} else {
+		nd = d;
+		for (; fp % 10 == 0; nd--)
+			fp /= 10;
+		for (i = nd - 1; i >= 0; i--) {
+			tmp[n + i] = (char)('0' + fp % 10);
+			fp /= 10;
+		}
+		n += nd;
+	}
+	buf_add(b, tmp, (size_t)n);
+}
+
 static void
 put_feature(struct buf *b, const struct model_class *mc,
     const struct model_result *r, const double *x, size_t i)
@@ -353,7 +403,7 @@ put_feature(struct buf *b, const struct model_class *mc,
 	put_key(b, "baseline");
 	put_num(b, sig6(r->baseline[i]));
 	put_key(b, "z");
-	put_num(b, rnd(r->z[i], 2));
+	put_fixed(b, r->z[i], 2);
 }
 
 static int
@@ -492,11 +542,11 @@ flush_group(struct group *g)
 	if (known && r.severity != SEV_UNKNOWN) {
 		/* 12 decimals: finer than any calibration can mean */
 		put_key(b, "score");
-		put_num(b, rnd(r.score, 12));
+		put_fixed(b, r.score, 12);
 		buf_adds(b, ",\"band\":[");
-		put_num(b, rnd(r.lo, 12));
+		put_fixed(b, r.lo, 12);
 		buf_addc(b, ',');
-		put_num(b, rnd(r.hi, 12));
+		put_fixed(b, r.hi, 12);
 		buf_addc(b, ']');
 	}
 	put_skey(b, "severity", model_severity_name(known ? r.severity :
@@ -515,7 +565,7 @@ flush_group(struct group *g)
 			buf_adds(b, "{\"mode\":");
 			buf_jstr(b, md->mode, strlen(md->mode));
 			put_key(b, "p");
-			put_num(b, rnd(r.mp[r.morder[k]], 4));
+			put_fixed(b, r.mp[r.morder[k]], 4);
 			if (md->title != NULL)
 				put_skey(b, "title", md->title);
 			put_skey(b, "action", md->action);
@@ -544,7 +594,7 @@ flush_group(struct group *g)
 				buf_addc(b, ',');
 			put_feature(b, mc, &r, x, r.order[k]);
 			put_key(b, "share");
-			put_num(b, rnd(r.c[r.order[k]] / tot, 4));
+			put_fixed(b, r.c[r.order[k]] / tot, 4);
 			buf_addc(b, '}');
 		}
 	}

@@ -995,11 +995,9 @@ sskip(struct scan *s, int depth)
 	}
 }
 
-static int
-keyis(const char *k, size_t n, const char *name)
-{
-	return strlen(name) == n && memcmp(k, name, n) == 0;
-}
+/* Is the key k (n bytes) the literal name? */
+#define keyis(k, n, name) \
+	((n) == sizeof(name) - 1 && memcmp((k), (name), (n)) == 0)
 
 /* Walk an object's members: fn is called with each key; -1 declines. */
 typedef int (*member_fn)(struct scan *, const char *, size_t, void *);
@@ -1129,11 +1127,10 @@ m_prov(struct scan *s, const char *k, size_t n, void *arg)
 static int
 m_top(struct scan *s, const char *k, size_t n, void *arg)
 {
-	static const char *const strs[] = { "tenant", "asset", "class",
-		"channel", "site" };
 	struct scanstate *st = arg;
 	const char *str;
-	size_t len, i;
+	size_t len;
+	int i;
 
 	if (keyis(k, n, "kind"))
 		return once(st, K_KIND) < 0 || sstr(s, &str, &len) < 0 ||
@@ -1141,14 +1138,16 @@ m_top(struct scan *s, const char *k, size_t n, void *arg)
 	if (keyis(k, n, "ts"))
 		return once(st, K_TS) < 0 || sstr(s, &str, &len) < 0 ||
 		    tm_parse(str, len, &s->fr->ts, NULL) < 0 ? -1 : 0;
-	for (i = 0; i < 5; i++)
-		if (keyis(k, n, strs[i])) {
-			if (once(st, K_TENANT + (int)i) < 0 ||
-			    sstr(s, &str, &len) < 0 || len == 0)
-				return -1;
-			st->off[i] = scopy(s, str, len);
-			return 0;
-		}
+	i = keyis(k, n, "tenant") ? 0 : keyis(k, n, "asset") ? 1 :
+	    keyis(k, n, "class") ? 2 : keyis(k, n, "channel") ? 3 :
+	    keyis(k, n, "site") ? 4 : -1;
+	if (i >= 0) {
+		if (once(st, K_TENANT + i) < 0 || sstr(s, &str, &len) < 0 ||
+		    len == 0)
+			return -1;
+		st->off[i] = scopy(s, str, len);
+		return 0;
+	}
 	if (keyis(k, n, "window"))
 		return once(st, K_WINDOW) < 0 ? -1 : sobject(s, m_window, st);
 	if (keyis(k, n, "f"))
