@@ -769,11 +769,12 @@ score_stream(struct ndj_reader *rd, unsigned long long *nrec)
 	int rc;
 
 	for (;;) {
-		if (hup || ++*nrec % CHECK_EVERY == 0)
-			maybe_reload();
 		rc = ndj_next(rd, &line, &len, &err);
 		if (rc == 0)
 			return 0;
+		/* after the read: a SIGHUP that came while waiting counts */
+		if (hup || ++*nrec % CHECK_EVERY == 0)
+			maybe_reload();
 		if (rc < 0) {
 			if (err.code != TWIN_EDATA) {
 				diag_warn("%s: %s", ndj_name(rd), err.msg);
