@@ -317,6 +317,22 @@ take_feature(const struct classlib *cl, const struct featrec *fr)
 		}
 		return 0;
 	}
+	/* a record with none of the class's features makes no row */
+	for (i = 0; i < fr->nf; i++) {
+		if (isnan(fr->fval[i]))
+			continue;
+		buf_reset(&key);
+		buf_adds(&key, fr->channel);
+		buf_addc(&key, ':');
+		buf_adds(&key, fr->fname[i]);
+		if (json_object_get(c->index, buf_str(&key)) != NULL)
+			break;
+	}
+	if (i == fr->nf) {
+		buf_free(&key);
+		return 0;
+	}
+	buf_reset(&key);
 	tm_format(fr->ts, tsb);
 	buf_addf(&key, "%s\t%s", fr->asset, tsb);
 	if ((ix = json_object_get(c->rowix, buf_str(&key))) != NULL) {
@@ -556,10 +572,13 @@ evaluate(const struct model *m, const struct policy *pol, int64_t from,
 				x[k] = fi < 0 ? NAN : h.x[r * h.p + (size_t)fi];
 			}
 			model_score(m, mc, a, x, &res, NULL);
+			/* a window that cannot be scored neither counts nor
+			 * breaks a run */
+			if (res.severity == SEV_UNKNOWN)
+				continue;
 			rv = json_object_get(runs, a);
 			run = rv ? (size_t)json_integer_value(rv) : 0;
-			if (res.severity == SEV_UNKNOWN ||
-			    res.severity < pol->alert_sev) {
+			if (res.severity < pol->alert_sev) {
 				json_object_set_new(runs, a, json_integer(0));
 				continue;
 			}

@@ -92,6 +92,7 @@ static json_t *fmaps;		/* class -> "<channel>:<name>" -> index */
 static struct buf keybuf;
 static struct featrec score_fr;
 static volatile sig_atomic_t hup;
+static unsigned long long nempty;	/* windows with no model feature */
 static int status;
 
 static void
@@ -522,6 +523,16 @@ flush_group(struct group *g)
 		return 0;
 	g->open = 0;
 	g->done = g->end;
+	if (mc != NULL && g->npresent == 0) {
+		/* windows of channels the model does not use: nothing to say */
+		nempty++;
+		for (i = 0; i < g->nsrc; i++)
+			free(g->src[i]);
+		g->nsrc = 0;
+		free(g->spec);
+		g->spec = NULL;
+		return 0;
+	}
 	buf_adds(b, "{\"kind\":\"score\",\"ts\":");
 	put_ts(b, g->end);
 	put_skey(b, "tenant", tenant);
@@ -947,6 +958,9 @@ main(int argc, char **argv)
 		diag_warn("%s", err.msg);
 		worse(EXIT_IO);
 	}
+	if (nempty > 0)
+		diag_info("%llu window(s) held none of the model's features: "
+		    "not scored", nempty);
 	if (diag_errors() > 0)
 		diag_info("%llu record(s) rejected", diag_errors());
 	for (k = 0; k < ngrp; k++) {
