@@ -820,7 +820,7 @@ rbuf_fill(struct spool *s, unsigned long long off, size_t need,
 	if (want < need)
 		want = need;
 	if (want > s->rcap) {
-		s->rcap = want > RBUF_MIN ? want : RBUF_MIN;
+		s->rcap = want > (64u << 10) ? want : 64u << 10;
 		free(s->rbuf);
 		s->rbuf = xmalloc(s->rcap);
 	}

@@ -59,10 +59,11 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		nscan = spool_scan(data + 8, size - 8, see, NULL, &dmg);
 	hdr_bad = size < 8 || memcmp(data, "TWSPSEG1", 8) != 0;
 
-	snprintf(path, sizeof(path), "%s/commit", dir);
-	unlink(path);
+	/* No commit is ever made here: the commit log stays empty. */
 	snprintf(path, sizeof(path), "%s/0000000000000001.seg", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* A new file, not O_TRUNC, which ext4 flushes on close. */
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
