@@ -654,7 +654,7 @@ main(int argc, char *argv[])
 	struct sim **sims = NULL;
 	const char *reject = NULL, *spool_dir = NULL, *capture_dir = NULL;
 	unsigned long long v;
-	int ch, i, nsrc, want_live = 0, have_layout_long;
+	int ch, i, nsrc, want_live = 0, early = EXIT_USAGE;
 	int64_t d;
 
 	diag_init(argv[0]);
@@ -822,8 +822,6 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	have_layout_long = co.layout == CSV_LONG;
-	(void)have_layout_long;
 
 	/* Check the sources before anything is written. */
 	nsrc = argc;
@@ -841,39 +839,39 @@ main(int argc, char *argv[])
 		if (strncmp(a, "sim:", 4) == 0) {
 			if (tenant == NULL) {
 				diag_warn("the simulator needs a tenant (-T)");
-				return EXIT_USAGE;
+				goto early_exit;
 			}
 			if ((sims[i] = sim_open(a + 4, tenant, &e)) == NULL) {
 				diag_warn("%s", e.msg);
-				return EXIT_USAGE;
+				goto early_exit;
 			}
 		} else if (strncmp(a, "csv:", 4) == 0) {
 			if (tenant == NULL) {
 				diag_warn("a csv source needs a tenant (-T)");
-				return EXIT_USAGE;
+				goto early_exit;
 			}
 			if (a[4] == '\0') {
 				diag_warn("source 'csv:' names no file");
-				return EXIT_USAGE;
+				goto early_exit;
 			}
 		} else if (strncmp(a, "file:", 5) == 0) {
 			if (a[5] == '\0') {
 				diag_warn("source 'file:' names no file");
-				return EXIT_USAGE;
+				goto early_exit;
 			}
 		} else if (strstr(a, "://") != NULL) {
 			diag_warn("source '%s' is not supported (sim:, file:, "
 			    "csv:, a path or -)", a);
-			return EXIT_USAGE;
+			goto early_exit;
 		}
 	}
 	if (spool_dir != NULL && tenant == NULL) {
 		diag_warn("a spool needs a tenant (-T)");
-		return EXIT_USAGE;
+		goto early_exit;
 	}
 	if (c.has_since && c.has_until && c.until <= c.since) {
 		diag_warn("--until is not after --since");
-		return EXIT_USAGE;
+		goto early_exit;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -886,7 +884,8 @@ main(int argc, char *argv[])
 
 	if (diag_reject_open(reject, &e) < 0) {
 		diag_warn("%s", e.msg);
-		return EXIT_IO;
+		early = EXIT_IO;
+		goto early_exit;
 	}
 	c.live = want_live || c.rate > 0;
 	c.out = out_open(1, c.live);
@@ -952,4 +951,10 @@ out:
 	if (c.status == EXIT_OK && diag_errors() > 0)
 		c.status = EXIT_DATA;
 	return c.status;
+
+early_exit:
+	for (i = 0; i < nsrc; i++)
+		sim_close(sims[i]);
+	free(sims);
+	return early;
 }

@@ -147,6 +147,43 @@ fail:
 	return NULL;
 }
 
+/* Whether s holds only valid UTF-8 and no NUL byte. */
+static int
+utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, j;
+	unsigned cp;
+
+	while (i < n) {
+		if (s[i] == 0)
+			return 0;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			k = 2, cp = s[i] & 0x1f;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			k = 3, cp = s[i] & 0x0f;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			k = 4, cp = s[i] & 0x07;
+		else
+			return 0;
+		if (i + k > n)
+			return 0;
+		for (j = 1; j < k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 /* Split line into c->row / c->fstart; -1 on bad quoting. */
 static int
 split(struct src_csv *c, const char *s, size_t n, struct twin_err *err)
@@ -475,6 +512,12 @@ next_row(struct src_csv *c, struct twin_err *err)
 		r = src_file_next(c->f, &line, &n, err);
 		if (r <= 0)
 			return r;
+		if (!utf8_ok((const unsigned char *)line, n)) {
+			if (c->header_pending)
+				c->header_pending = 0;
+			return err_set(err, TWIN_EDATA,
+			    "invalid UTF-8 or NUL byte");
+		}
 		if (split(c, line, n, err) < 0)
 			return -1;
 		if (c->header_pending) {

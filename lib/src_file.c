@@ -577,7 +577,7 @@ static const char *
 scan_number(const char *p, const char *end)
 {
 	const char *q = p;
-	int digits = 0, exp = 0;
+	int digits = 0, exp = 0, frac = 0;
 
 	if (p < end && *p == '-')
 		p++;
@@ -589,6 +589,7 @@ scan_number(const char *p, const char *end)
 	if (digits == 0)
 		return NULL;
 	if (p < end && *p == '.') {
+		frac = 1;
 		if (++p >= end || *p < '0' || *p > '9')
 			return NULL;
 		while (p < end && *p >= '0' && *p <= '9')
@@ -603,7 +604,10 @@ scan_number(const char *p, const char *end)
 		while (p < end && *p >= '0' && *p <= '9')
 			p++;
 	}
-	/* Only an exponent or a huge integer part can overflow. */
+	/* jansson reads an integer as a long long: decline what may not fit. */
+	if (!exp && !frac && digits > 18)
+		return NULL;
+	/* Only an exponent or a huge integer part can overflow a double. */
 	if (exp || digits > 300) {
 		char tmp[400];
 		size_t n = (size_t)(p - q);
@@ -681,6 +685,12 @@ src_file_fast_raw(const char *line, size_t n, const char *tenant,
 	 * checked here and replaced by a scalar 0 for rawrec_scan(), which
 	 * checks the rest of the line.
 	 */
+	/*
+	 * rawrec_scan() remembers the last "ts" text; before the first one
+	 * that memory is empty, and an empty "ts" would match it.
+	 */
+	if (rr.tslen == 0)
+		rr.tslen = (size_t)-1;
 	buf_reset(&z);
 	for (v = line; (v = memchr(v, '"', (size_t)(end - v))) != NULL; v++)
 		if (has(v, end, "\"v\":"))
