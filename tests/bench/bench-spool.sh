@@ -17,7 +17,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 ING="$TOP/bin/twin-ingest"
 B=${BENCH_DIR:-$(mktemp -d /tmp/twin-bench.XXXXXX)}/spool
 N=${SPOOL_BENCH_N:-1000000}
-SMALL=${SPOOL_BENCH_SMALL:-20000}
+SMALL=${SPOOL_BENCH_SMALL:-5000}
 rm -rf "$B"
 mkdir -p "$B"
 
