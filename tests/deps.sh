@@ -9,14 +9,18 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libjansson-dev libssl-dev libarchive-dev libfftw3-dev libcurl4-openssl-dev
 libmosquitto-dev libprotobuf-c-dev protobuf-c-compiler
-mosquitto mandoc jq zstd xz-utils zip unzip python3 python3-numpy
-python3-scipy python3-sklearn nodejs npm"
+mosquitto mandoc jq curl zstd xz-utils zip unzip python3 python3-numpy
+python3-scipy python3-sklearn"
 
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 	    missing="$missing $p"
 done
+# Node.js may come from elsewhere (a vendor package that bundles npm and
+# conflicts with Debian's npm): install Debian's only when there is none.
+command -v node > /dev/null 2>&1 || missing="$missing nodejs"
+command -v npm > /dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "deps: installing Debian packages:$missing" >&2
 	SUDO=
