@@ -510,6 +510,12 @@ test_commit_damage(void)
 	T_OK(spool_damage(s) != NULL, "commit damage described");
 	spool_close(s, NULL);
 	T_OK(file_size(path) == 256 * 40, "a truncated log gets its room back");
+	s = spool_open(dir, "acme", NULL, NULL);
+	k = drain(s, got, 100);
+	spool_stats(s, &st);
+	T_OK(st.damaged == 0 && is_range(got, k, 5, 10),
+	    "the damaged entry is reported once, then cleared");
+	spool_close(s, NULL);
 
 	s = spool_open(dir, "acme", NULL, NULL);
 	drain(s, got, 100);
