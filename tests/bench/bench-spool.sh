@@ -20,17 +20,34 @@ N=${SPOOL_BENCH_N:-1000000}
 SMALL=${SPOOL_BENCH_SMALL:-5000}
 rm -rf "$B"
 mkdir -p "$B"
+# Figures go to fd 3, the script's stdout, whatever a command's is.
+exec 3>&1
 
 now() {
 	date +%s.%N
 }
 
-# figure NAME RECORDS BYTES START END
-figure() {
-	awk -v name="$1" -v n="$2" -v bytes="$3" -v t0="$4" -v t1="$5" \
-	    'BEGIN { t = t1 - t0; if (t <= 0) t = 1e-9;
-	    printf "   %-44s %8.3f s %11.0f rec/s %8.1f MB/s\n", name, t,
-	    n / t, bytes / t / 1e6 }'
+# timed NAME RECORDS BYTES CMD... - run CMD, print wall time, records/s,
+# MB/s and CPU seconds (user + system, when /usr/bin/time is there: the
+# rest of the wall time is mostly waiting for fdatasync); sets $took.
+timed() {
+	_name=$1 _n=$2 _bytes=$3
+	shift 3
+	: > "$B/cpu"
+	t0=$(now)
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f "%U %S" -o "$B/cpu" "$@"
+	else
+		"$@"
+	fi
+	t1=$(now)
+	cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$B/cpu")
+	took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { t = b - a;
+	    if (t <= 0) t = 1e-9; print t }')
+	awk -v name="$_name" -v n="$_n" -v bytes="$_bytes" -v t="$took" \
+	    -v cpu="${cpu:-?}" 'BEGIN {
+	    printf "   %-42s %7.3f s %10.0f rec/s %7.1f MB/s  cpu %s s\n",
+	    name, t, n / t, bytes / t / 1e6, cpu }' >&3
 }
 
 # A scalar raw record per line, 1 ms apart.
@@ -51,43 +68,28 @@ bytes=$(wc -c < "$B/in.ndjson")
 sbytes=$(wc -c < "$B/small.ndjson")
 echo "   $N scalar raw records, $bytes bytes; fsync tests on $SMALL"
 
-t0=$(now); cat "$B/in.ndjson" > /dev/null; t1=$(now)
-figure "cat (floor)" "$N" "$bytes" "$t0" "$t1"
-floor=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-
-t0=$(now); "$ING" -q file:"$B/in.ndjson" > /dev/null; t1=$(now)
-figure "twin-ingest, no spool" "$N" "$bytes" "$t0" "$t1"
-nospool=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-
-t0=$(now)
-"$ING" -q -T acme --spool "$B/s1" file:"$B/in.ndjson" > "$B/out1"
-t1=$(now)
-figure "twin-ingest --spool (commit/4096)" "$N" "$bytes" "$t0" "$t1"
-spool=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+timed "cat (floor)" "$N" "$bytes" cat "$B/in.ndjson" > /dev/null
+floor=$took
+timed "twin-ingest, no spool" "$N" "$bytes" \
+    "$ING" -q file:"$B/in.ndjson" > /dev/null
+nospool=$took nospool_cpu=$cpu
+timed "twin-ingest --spool (commit/4096)" "$N" "$bytes" \
+    "$ING" -q -T acme --spool "$B/s1" file:"$B/in.ndjson" > "$B/out1"
+spool=$took spool_cpu=$cpu
 cmp -s "$B/in.ndjson" "$B/out1" || echo "   (spool output differs!)"
-
-t0=$(now)
-"$ING" -q -T acme --spool "$B/s2" --fsync-every 1000 \
+timed "twin-ingest --spool --fsync-every 1000" "$N" "$bytes" \
+    "$ING" -q -T acme --spool "$B/s2" --fsync-every 1000 \
     file:"$B/in.ndjson" > /dev/null
-t1=$(now)
-figure "twin-ingest --spool --fsync-every 1000" "$N" "$bytes" "$t0" "$t1"
-
-t0=$(now)
-"$ING" -q -T acme --spool "$B/s3" --fsync-every 1 \
+timed "twin-ingest --spool --fsync-every 1" "$SMALL" "$sbytes" \
+    "$ING" -q -T acme --spool "$B/s3" --fsync-every 1 \
     file:"$B/small.ndjson" > /dev/null
-t1=$(now)
-figure "twin-ingest --spool --fsync-every 1" "$SMALL" "$sbytes" "$t0" "$t1"
-
-t0=$(now)
-"$ING" -q -T acme --spool "$B/s4" --live file:"$B/small.ndjson" > /dev/null
-t1=$(now)
-figure "twin-ingest --spool --live (commit/record)" "$SMALL" "$sbytes" \
-    "$t0" "$t1"
+timed "twin-ingest --spool --live (commit/record)" "$SMALL" "$sbytes" \
+    "$ING" -q -T acme --spool "$B/s4" --live file:"$B/small.ndjson" \
+    > /dev/null
 
 # The same store-and-forward work in Python: frame with CRC-32, append,
 # read back, write out, commit (append + fdatasync) every 4096.
-t0=$(now)
-python3 - "$B/in.ndjson" "$B/py" <<'EOF' > /dev/null
+cat > "$B/spool.py" <<'EOF'
 import os, struct, sys, zlib
 src, d = sys.argv[1], sys.argv[2]
 os.makedirs(d, 0o700)
@@ -115,13 +117,15 @@ with open(src, "rb") as f:
             os.fdatasync(log.fileno())
 out.flush()
 EOF
-t1=$(now)
-figure "python3 equivalent (commit/4096)" "$N" "$bytes" "$t0" "$t1"
-py=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+timed "python3 equivalent (commit/4096)" "$N" "$bytes" \
+    python3 "$B/spool.py" "$B/in.ndjson" "$B/py" > /dev/null
+py=$took
 
 awk -v f="$floor" -v n="$nospool" -v s="$spool" -v p="$py" 'BEGIN {
 	printf "   spool overhead: %.2fx twin-ingest without spool, " \
 	    "%.1fx cat; python3 takes %.1fx the spool\n", s / n, s / f, p / s }'
+echo "   cpu: ${spool_cpu:-?} s with the spool, ${nospool_cpu:-?} s without;" \
+    "the rest of the wall time waits for fdatasync"
 echo "   crash-loss window: kill -9 loses 0 appended records;" \
     "power loss at most the appends since the last fdatasync"
 rm -rf "$B"
