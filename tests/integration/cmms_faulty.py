@@ -2,12 +2,13 @@
 """A CMMS stand-in that misbehaves on purpose, for twin-ticket's tests.
 
   cmms_faulty.py serve PORTFILE [--no-idem] [--faults F1,F2,...]
+                               [--tls CERT KEY]
       Serve a json-server-like work order API on 127.0.0.1 on a free port
       (written to PORTFILE): POST /workorders, PATCH /workorders/ID,
       GET /workorders?id=ID.  With idempotency (the default) a repeated
       Idempotency-Key gets the first reply again and creates nothing;
       with --no-idem every POST creates a record, as a CMMS without
-      idempotency support would.  Each write request (POST or PATCH) takes
+      idempotency support would.  --tls serves HTTPS with CERT and KEY.  Each write request (POST or PATCH) takes
       the next fault from the list, if any:
         503       refuse with 503 and Retry-After: 1 (nothing stored)
         429       refuse with 429, no Retry-After (nothing stored)
@@ -29,6 +30,7 @@
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -211,11 +213,15 @@ class Handler(BaseHTTPRequestHandler):
         self.misbehave(f, code, obj)
 
 
-def serve(portfile, idem, faults):
+def serve(portfile, idem, faults, tls=None):
     Handler.store = Store(idem, faults)
     Handler.portfile = portfile
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as fh:
         fh.write("%d\n" % srv.server_address[1])
@@ -319,18 +325,21 @@ def main():
         return
     if sys.argv[1] != "serve" or len(sys.argv) < 3:
         sys.exit(__doc__)
-    idem, faults = True, []
+    idem, faults, tls = True, [], None
     rest = sys.argv[3:]
     while rest:
         if rest[0] == "--no-idem":
             idem = False
             rest = rest[1:]
+        elif rest[0] == "--tls" and len(rest) > 2:
+            tls = (rest[1], rest[2])
+            rest = rest[3:]
         elif rest[0] == "--faults" and len(rest) > 1:
             faults = [f for f in rest[1].split(",") if f]
             rest = rest[2:]
         else:
             sys.exit(__doc__)
-    srv = serve(sys.argv[2], idem, faults)
+    srv = serve(sys.argv[2], idem, faults, tls)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:

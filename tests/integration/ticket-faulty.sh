@@ -47,7 +47,7 @@ ticket() {
 
 # One work order per episode key, with every event applied, closed.
 check() {
-	curl -s "$URL/_state" > "$W/state" || return 1
+	curl -s ${CURLCA:-} "$URL/_state" > "$W/state" || return 1
 	python3 - "$W/state" "$W/out" "$W/d/acme/outbox" <<'EOF'
 import json, os, sys
 st = json.load(open(sys.argv[1]))
@@ -226,6 +226,32 @@ if command -v flock > /dev/null 2>&1; then
 	fi
 else
 	echo "skip - ticket-faulty: lock: flock(1) not installed"
+fi
+
+# TLS: verification is always on.  A self-signed CMMS certificate is
+# refused (exit 69, kept in the outbox) unless --cafile names it.
+if command -v openssl > /dev/null 2>&1 &&
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$W/key.pem" \
+    -out "$W/cert.pem" > /dev/null 2>&1; then
+	rm -rf "$W/d"
+	start --tls "$W/cert.pem" "$W/key.pem"
+	URL="https://127.0.0.1:$PORT"
+	ticket --retries 0 "$W/scores" > "$W/out" 2> "$W/err"
+	rc1=$?
+	ticket --flush --cafile "$W/cert.pem" > /dev/null 2> "$W/err2"
+	rc2=$?
+	CURLCA="--cacert $W/cert.pem"
+	if [ $rc1 -eq 69 ] && grep -qi "certificate" "$W/err" &&
+	    [ $rc2 -eq 0 ] && why=$(check); then
+		echo "ok - ticket-faulty: TLS: an unknown certificate is refused (69); with --cafile delivered once"
+	else
+		echo "not ok - ticket-faulty: TLS: exit $rc1/$rc2: $(head -1 "$W/err") ${why:-}"
+	fi
+	CURLCA=
+	stop
+else
+	echo "skip - ticket-faulty: TLS: openssl cannot make a test certificate"
 fi
 
 # SIGKILL between the POST and its reply, then a restart: still one.
