@@ -66,6 +66,20 @@ n=$(whole_lines paced 2>&1)
 check "SIGTERM during a paced replay: records of the first minute, flushed" \
     '[ $rc -eq 0 ] && [ "$n" = 37 ]' "status $rc, $n"
 
+# SIGUSR1 prints the spool counters and the run goes on.
+twin-ingest -T acme --spool usr1 --rate 60 live.ndjson > u.out 2> u.err &
+p=$!
+pids="$pids $p"
+sleep 0.5
+kill -USR1 $p
+sleep 1.2
+kill -TERM $p
+wait_for $p
+rc=$?
+check "SIGUSR1 prints the spool counters" '[ $rc -eq 0 ] &&
+    grep -q "^twin-ingest: spool: [0-9]* appended, [0-9]* delivered" u.err &&
+    [ "$(grep -c "spool:" u.err)" -eq 2 ]' "status $rc: $(cat u.err)"
+
 # Waiting on standard input that never comes.
 mkfifo fifo
 sleep 30 > fifo &

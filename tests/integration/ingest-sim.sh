@@ -31,6 +31,10 @@ check "--since and --until select [since, until)" '[ "$n" -eq $((10 * 19)) ] &&
     [ "$first" = "2026-11-01T00:10:00.000Z" ] &&
     [ "$last" = "2026-11-01T00:19:00.000Z" ]' "$n $first $last"
 
+twin-ingest --rate 1e9 "$T/a" > "$T/rate"
+check "a paced replay writes the same bytes" 'cmp -s "$T/a" "$T/rate"'
+twin-ingest --live "$T/a" > "$T/live"
+check "--live writes the same bytes" 'cmp -s "$T/a" "$T/live"'
 twin-ingest "$T/a" > "$T/r1"
 check "replay of a plain capture is byte-identical" 'cmp -s "$T/a" "$T/r1"'
 gzip -c "$T/a" > "$T/a.gz"
