@@ -106,6 +106,7 @@ struct ticket {
 	int64_t max_wait_ms;
 	enum dres dres;		/* outcome of the last delivery pass */
 	int rejected;		/* some message was refused by the CMMS */
+	int down;		/* the last pass left messages for later */
 	unsigned long nlate;
 	unsigned long nunscored;
 	unsigned long nscore;
@@ -831,6 +832,8 @@ deliver(struct ticket *tk, const char *name, struct twin_err *err)
 	char idem[DIGEST_HEX], msg[256];
 	enum dres res = D_ERROR;
 	int attempt, found;
+	/* While the CMMS is known to be down, probe once per pass. */
+	int retries = tk->down ? 0 : tk->retries;
 	int64_t wait;
 
 	if (outbox_read(tk->ob, name, &b, err) < 0)
@@ -914,7 +917,7 @@ deliver(struct ticket *tk, const char *name, struct twin_err *err)
 			res = D_REJECTED;
 			goto out;
 		case HC_UNAVAIL:
-			if (r.fail != HTTP_CONNECT || attempt > tk->retries) {
+			if (r.fail != HTTP_CONNECT || attempt > retries) {
 				diag_warn("%s: CMMS unavailable: %s", name,
 				    r.msg);
 				res = D_UNAVAIL;
@@ -922,7 +925,7 @@ deliver(struct ticket *tk, const char *name, struct twin_err *err)
 			}
 			break;
 		default:
-			if (attempt > tk->retries) {
+			if (attempt > retries) {
 				diag_warn("%s: left in the outbox after %d "
 				    "attempts: %s", name, attempt, r.fail ?
 				    r.msg : "server error");
@@ -980,6 +983,7 @@ deliver_all(struct ticket *tk, struct twin_err *err)
 	if (worst == D_REJECTED || worst == D_ERROR)
 		tk->rejected = 1;
 	tk->dres = worst;
+	tk->down = worst == D_LATER || worst == D_UNAVAIL;
 	return worst;
 }
 
@@ -1837,6 +1841,8 @@ main(int argc, char *argv[])
 				status = EXIT_IO;
 				goto out;
 			}
+			/* The last pass of a run tries with every retry. */
+			tk.down = 0;
 			if (deliver_all(&tk, &err) == D_ERROR) {
 				diag_warn("%s", err.msg);
 				status = EXIT_IO;
