@@ -22,6 +22,8 @@
 #include "banned.h"
 
 #define TAGMAP_MAX_FILE (64u * 1024 * 1024)
+#define TAGMAP_ERE_MAX 512	/* bytes of a pattern */
+#define TAGMAP_ERE_COST 4096	/* see ere_cost() */
 #define ID_MAX 128
 
 enum field {
@@ -305,6 +307,100 @@ ere_translate(struct buf *b, const char *p)
 	}
 }
 
+static unsigned long
+cap_mul(unsigned long a, unsigned long b)
+{
+	return a > TAGMAP_ERE_COST || b > TAGMAP_ERE_COST ||
+	    a * b > TAGMAP_ERE_COST ? TAGMAP_ERE_COST + 1 : a * b;
+}
+
+/*
+ * The size of the tree regcomp() builds for an ERE, roughly: glibc
+ * copies the subtree of "x+" twice and of "x{m,n}" n times, so nested
+ * repetitions multiply, and (((a+)+)+)... takes memory exponential in
+ * its length.  *adjacent is set for two repetition operators in a row,
+ * which POSIX leaves undefined.  Reads up to an unmatched ')' or the end.
+ */
+static unsigned long
+ere_cost(const char **pp, int *adjacent)
+{
+	const char *p = *pp;
+	unsigned long total = 0, atom, f, lo, hi;
+	char *end;
+	int nq;
+
+	while (*p != '\0' && *p != ')') {
+		if (*p == '|') {
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			p++;
+			atom = ere_cost(&p, adjacent) + 1;
+			if (*p == ')')
+				p++;
+		} else if (*p == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '[' && (p[1] == ':' || p[1] == '.' ||
+				    p[1] == '=')) {
+					char c = p[1];
+
+					p += 2;
+					while (*p != '\0' &&
+					    !(*p == c && p[1] == ']'))
+						p++;
+					if (*p != '\0')
+						p += 2;
+				} else
+					p++;
+			}
+			if (*p == ']')
+				p++;
+			atom = 1;
+		} else if (*p == '\\' && p[1] != '\0') {
+			p += 2;
+			atom = 1;
+		} else {
+			p++;
+			atom = 1;
+		}
+		for (nq = 0;; nq++) {
+			if (*p == '*' || *p == '?')
+				f = 1, p++;
+			else if (*p == '+')
+				f = 2, p++;
+			else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+				lo = hi = strtoul(p + 1, &end, 10);
+				if (*end == ',') {
+					end++;
+					if (*end >= '0' && *end <= '9')
+						hi = strtoul(end, &end, 10);
+					else
+						hi = lo + 1;
+				}
+				f = hi > lo ? hi : lo;
+				if (f < 1)
+					f = 1;
+				p = *end == '}' ? end + 1 : end;
+			} else
+				break;
+			atom = cap_mul(atom, f);
+		}
+		if (nq > 1)
+			*adjacent = 1;
+		total += atom;
+		if (total > TAGMAP_ERE_COST)
+			total = TAGMAP_ERE_COST + 1;
+	}
+	*pp = p;
+	return total;
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -372,11 +468,28 @@ entry_add(struct tagmap *m, struct esrc *f)
 		return;
 	if (f->s[F_PATTERN] != NULL) {
 		struct buf b = BUF_INIT;
-		int rc;
+		const char *cp;
+		int rc, adjacent = 0;
 
 		buf_adds(&b, "^(");
 		ere_translate(&b, f->s[F_PATTERN]);
 		buf_adds(&b, ")$");
+		if (strlen(f->s[F_PATTERN]) > TAGMAP_ERE_MAX) {
+			problem(m, f->line, "pattern '%s' is over %d bytes",
+			    q(f->s[F_PATTERN], qb, sizeof(qb)),
+			    TAGMAP_ERE_MAX);
+			buf_free(&b);
+			return;
+		}
+		cp = b.s;
+		if (ere_cost(&cp, &adjacent) > TAGMAP_ERE_COST || adjacent) {
+			problem(m, f->line, "pattern '%s' is too complex: %s",
+			    q(f->s[F_PATTERN], qb, sizeof(qb)), adjacent ?
+			    "two repetition operators in a row" :
+			    "its repetitions nest too deep or count too high");
+			buf_free(&b);
+			return;
+		}
 		if ((rc = regcomp(&re, buf_str(&b), REG_EXTENDED)) != 0) {
 			char msg[160];
 
