@@ -539,6 +539,7 @@ evaluate(const struct model *m, const struct policy *pol, int64_t from,
 {
 	double *leads = NULL, *x;
 	size_t nleads = 0, i, k, r, run;
+	int *map;
 	json_t *assets = json_object(), *det = json_object();
 	const struct label *lb;
 	struct model_result res;
@@ -556,21 +557,21 @@ evaluate(const struct model *m, const struct policy *pol, int64_t from,
 		select_rows(&cd[i], from + 1, to, 0, &h);
 		model_result_init(&res, mc);
 		x = xmalloc(mc->p * sizeof(*x));
+		/* where each model feature sits in the rows, once */
+		map = xmalloc(mc->p * sizeof(*map));
+		for (k = 0; k < mc->p; k++) {
+			json_t *fi = json_object_get(cd[i].index,
+			    mc->features[k]);
+
+			map[k] = fi ? (int)json_integer_value(fi) : -1;
+		}
 		for (r = 0; r < h.n; r++) {
 			a = json_string_value(json_array_get(h.assets,
 			    h.asset[r]));
 			json_object_set_new(assets, a, json_true());
-			for (k = 0; k < mc->p; k++) {
-				int fi = -1;
-				size_t j;
-
-				for (j = 0; j < h.p; j++)
-					if (strcmp(json_string_value(
-					    json_array_get(cd[i].features, j)),
-					    mc->features[k]) == 0)
-						fi = (int)j;
-				x[k] = fi < 0 ? NAN : h.x[r * h.p + (size_t)fi];
-			}
+			for (k = 0; k < mc->p; k++)
+				x[k] = map[k] < 0 ? NAN :
+				    h.x[r * h.p + (size_t)map[k]];
 			model_score(m, mc, a, x, &res, NULL);
 			/* a window that cannot be scored neither counts nor
 			 * breaks a run */
@@ -615,6 +616,7 @@ evaluate(const struct model *m, const struct policy *pol, int64_t from,
 				mt->mode_ok++;
 		}
 		free(x);
+		free(map);
 		model_result_free(&res);
 		model_data_free(&h);
 		json_decref(runs);

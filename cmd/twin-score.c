@@ -317,31 +317,57 @@ put_skey(struct buf *b, const char *key, const char *val)
 	buf_jstr(b, val, strlen(val));
 }
 
-/* A figure for people: rounded to digits decimal places. */
-static double
-rnd(double x, int digits)
-{
-	double f = pow(10, digits);
-
-	return round(x * f) / f;
-}
-
-/* Six significant digits, for baselines. */
-static double
-sig6(double x)
-{
-	char tmp[40];
-
-	snprintf(tmp, sizeof(tmp), "%.6g", x);
-	return strtod(tmp, NULL);
-}
-
 static void
 put_num(struct buf *b, double x)
 {
 	if (buf_jnum(b, x) < 0)
 		buf_adds(b, "null");
 }
+
+/* A figure for people: rounded to digits decimal places. */
+static double
+rnd(double x, int digits)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12 };
+	double f = digits >= 0 && digits <= 12 ? p10[digits] :
+	    pow(10, digits);
+
+	return round(x * f) / f;
+}
+
+/*
+ * A feature value or baseline for people: six significant digits, printed
+ * as fmt_double() prints the double those digits read back as.  %.6g gives
+ * those digits; they are the shortest form of that double, and %.6g and
+ * fmt_double's %.15g agree on the notation except in exponent form, which
+ * takes the general path, as does a number without a point (fmt_double
+ * adds ".0").
+ */
+static void
+put_sig6(struct buf *b, double x)
+{
+	char tmp[40];
+	int n;
+
+	if (!isfinite(x)) {
+		buf_adds(b, "null");
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.6g", x);
+	if (memchr(tmp, 'e', (size_t)n) != NULL) {
+		put_num(b, strtod(tmp, NULL));
+		return;
+	}
+	if (strcmp(tmp, "0") == 0 || strcmp(tmp, "-0") == 0) {
+		buf_add(b, "0.0", 3);
+		return;
+	}
+	buf_add(b, tmp, (size_t)n);
+	if (memchr(tmp, '.', (size_t)n) == NULL)
+		buf_add(b, ".0", 2);
+}
+
 
 /*
  * x rounded to d decimals (d <= 12), printed as fmt_double() would print
@@ -400,9 +426,9 @@ put_feature(struct buf *b, const struct model_class *mc,
 	buf_adds(b, "{\"feature\":");
 	buf_jstr(b, mc->features[i], strlen(mc->features[i]));
 	put_key(b, "value");
-	put_num(b, x[i]);
+	put_sig6(b, x[i]);
 	put_key(b, "baseline");
-	put_num(b, sig6(r->baseline[i]));
+	put_sig6(b, r->baseline[i]);
 	put_key(b, "z");
 	put_fixed(b, r->z[i], 2);
 }
@@ -582,8 +608,7 @@ flush_group(struct group *g)
 			put_skey(b, "action", md->action);
 			buf_adds(b, ",\"evidence\":[");
 			for (j = 0; j < md->nsig; j++) {
-				int fi = model_feature_index(mc,
-				    md->sig[j].feature);
+				int fi = md->sig[j].index;
 
 				if (fi < 0 || isnan(x[fi]))
 					continue;

@@ -281,6 +281,7 @@ classlib_modes(const json_t *arr, struct cls_mode **modes, size_t *n,
 			    json_object_get(s, "feature"));
 			m[i].sig[j].weight = json_number_value(
 			    json_object_get(s, "weight"));
+			m[i].sig[j].index = -1;
 		}
 	}
 	*modes = m;

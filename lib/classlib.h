@@ -26,6 +26,7 @@
 struct cls_sig {
 	const char *feature;
 	double weight;
+	int index;		/* the feature's place in a model; -1 */
 };
 
 struct cls_mode {

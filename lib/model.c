@@ -517,6 +517,10 @@ class_parse(struct model_class *mc, const char *name, const json_t *s,
 	if (classlib_modes(json_object_get(s, "modes"), &mc->modes,
 	    &mc->nmodes, err) < 0)
 		return err_prefix(err, "class '%s'", name);
+	for (i = 0; i < mc->nmodes; i++)
+		for (j = 0; j < mc->modes[i].nsig; j++)
+			mc->modes[i].sig[j].index = model_feature_index(mc,
+			    mc->modes[i].sig[j].feature);
 	return 0;
 }
 
@@ -767,8 +771,7 @@ model_score(const struct model *m, const struct model_class *mc,
 	for (i = 0; i < mc->nmodes; i++) {
 		s = 0;
 		for (j = 0; j < mc->modes[i].nsig; j++) {
-			int k = model_feature_index(mc,
-			    mc->modes[i].sig[j].feature);
+			int k = mc->modes[i].sig[j].index;
 
 			if (k >= 0 && r->c[k] > 0 && r->v[k] > 0)
 				s += mc->modes[i].sig[j].weight * r->c[k];
@@ -826,11 +829,12 @@ sstr(struct scan *s, const char **str, size_t *len)
 	sp(s);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	for (q = ++s->p; q < s->end && *q != '"'; q++)
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80 ||
-		    *q == '\\')
-			return -1;
-	if (q >= s->end)
+	q = ++s->p;
+	/* plain bytes in a run; the first other one decides */
+	while (q < s->end && (unsigned char)*q >= 0x20 &&
+	    (unsigned char)*q < 0x80 && *q != '"' && *q != '\\')
+		q++;
+	if (q >= s->end || *q != '"')
 		return -1;
 	*str = s->p;
 	*len = (size_t)(q - s->p);
