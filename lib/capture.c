@@ -20,6 +20,7 @@
 #include "banned.h"
 
 #define WBUF_MAX	(64u << 10)
+#define WBUF_AGE	1000000000LL	/* ns a buffered record may wait */
 #define CHUNK		(64u << 10)
 
 struct capture {
@@ -35,6 +36,7 @@ struct capture {
 	unsigned long long written;	/* of which on disk */
 	long long opened;		/* clock at open */
 	struct buf wbuf;
+	long long wbuf_since;		/* clock at its first record */
 
 	unsigned long long nclosed, nrecovered;
 };
@@ -476,9 +478,15 @@ capture_rotate(struct capture *c, struct twin_err *err)
 int
 capture_poll(struct capture *c, struct twin_err *err)
 {
-	if (c->fd >= 0 && c->o.max_ns > 0 &&
-	    c->now(c->now_arg) - c->opened >= c->o.max_ns)
+	long long now;
+
+	if (c->fd < 0)
+		return 0;
+	now = c->now(c->now_arg);
+	if (c->o.max_ns > 0 && now - c->opened >= c->o.max_ns)
 		return capture_rotate(c, err);
+	if (c->wbuf.len > 0 && now - c->wbuf_since >= WBUF_AGE)
+		return capture_flush(c, err);
 	return 0;
 }
 
@@ -486,6 +494,8 @@ int
 capture_write(struct capture *c, const char *rec, size_t n,
     struct twin_err *err)
 {
+	long long now;
+
 	if (memchr(rec, '\n', n) != NULL)
 		return err_set(err, TWIN_EDATA, "capture '%s': record holds "
 		    "a newline", c->dir);
@@ -493,14 +503,19 @@ capture_write(struct capture *c, const char *rec, size_t n,
 	    c->size + n + 1 > c->o.max_bytes)
 		if (capture_rotate(c, err) < 0)
 			return -1;
-	if (capture_poll(c, err) < 0)
-		return -1;
+	now = c->now(c->now_arg);
+	if (c->fd >= 0 && c->o.max_ns > 0 && now - c->opened >= c->o.max_ns)
+		if (capture_rotate(c, err) < 0)
+			return -1;
 	if (c->fd < 0 && segment_open(c, err) < 0)
 		return -1;
+	if (c->wbuf.len == 0)
+		c->wbuf_since = now;
 	buf_add(&c->wbuf, rec, n);
 	buf_addc(&c->wbuf, '\n');
 	c->size += n + 1;
-	if (c->wbuf.len >= WBUF_MAX)
+	/* A slow live source must not keep minutes of records in memory. */
+	if (c->wbuf.len >= WBUF_MAX || now - c->wbuf_since >= WBUF_AGE)
 		return capture_flush(c, err);
 	return 0;
 }

@@ -15,9 +15,12 @@
  *
  * A segment is rotated when it would pass max_bytes (uncompressed) or has
  * been open max_ns nanoseconds.  Records are buffered (at most 64 KiB)
- * and written at the latest when the buffer fills, at capture_flush() and
- * at rotation; a killed process thus leaves every closed segment whole
- * and the open one holding whole records plus perhaps one torn line.
+ * and written when the buffer fills, when a write or capture_poll() finds
+ * its oldest record a second old, at capture_flush() and at rotation; a
+ * killed process thus loses at most the records of the last second (or
+ * since the last write, for a source that went quiet and no poll), and
+ * leaves every closed segment whole and the open one holding whole
+ * records plus perhaps one torn line.
  * capture_open() recovers what a crash left: an .open segment is cut
  * after its last newline and compressed like any other.
  *
@@ -50,7 +53,10 @@ int capture_flush(struct capture *c, struct twin_err *err);
 /* Close the open segment now (a later write opens the next one). */
 int capture_rotate(struct capture *c, struct twin_err *err);
 
-/* Rotate if the open segment has been open max_ns (for idle sources). */
+/*
+ * For a quiet source, call now and then: rotates a segment open max_ns,
+ * writes records buffered for a second.
+ */
 int capture_poll(struct capture *c, struct twin_err *err);
 
 /* The clock for max_ns, in nanoseconds (default CLOCK_REALTIME). */

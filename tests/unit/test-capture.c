@@ -219,6 +219,50 @@ test_rotation_time(void)
 	buf_free(&got);
 }
 
+static long
+open_size(void)
+{
+	char names[4][128], path[500];
+	struct stat sb;
+
+	if (list(".open", names, 4) != 1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	return stat(path, &sb) < 0 ? -1 : (long)sb.st_size;
+}
+
+/* A slow source: buffered records reach the file within a second. */
+static void
+test_age_flush(void)
+{
+	struct capture *c;
+
+	fresh("age");
+	c = capture_open(dir, NULL, NULL);
+	if (c == NULL) {
+		T_OK(0, "age: open");
+		return;
+	}
+	fake_ns = 1795255200LL * 1000000000LL;
+	capture_set_clock(c, fake_clock, NULL);
+	capture_write(c, "{\"n\":1}", 7, NULL);
+	fake_ns += 500000000LL;
+	capture_write(c, "{\"n\":2}", 7, NULL);
+	T_OK(open_size() == 0, "records younger than a second stay buffered");
+	fake_ns += 500000000LL;
+	capture_write(c, "{\"n\":3}", 7, NULL);
+	T_OK(open_size() == 24, "a write finding a second-old record flushes");
+	fake_ns += 200000000LL;
+	capture_write(c, "{\"n\":4}", 7, NULL);
+	T_OK(open_size() == 24 && capture_poll(c, NULL) == 0 &&
+	    open_size() == 24, "poll leaves a young record buffered");
+	fake_ns += 1000000000LL;
+	T_OK(capture_poll(c, NULL) == 0 && open_size() == 32,
+	    "poll writes a second-old record");
+	T_OK(capture_segments(c) == 0, "without max_ns no rotation");
+	capture_close(c, NULL);
+}
+
 static void
 test_recovery(void)
 {
@@ -329,6 +373,7 @@ main(void)
 	}
 	test_rotation_size();
 	test_rotation_time();
+	test_age_flush();
 	test_recovery();
 	if (!t_failed) {
 		char cmd[400];
