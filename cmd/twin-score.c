@@ -324,6 +324,49 @@ put_num(struct buf *b, double x)
 		buf_adds(b, "null");
 }
 
+/* Decimal digits of v >= 0 into dst; returns the count. */
+static int
+put_uint(char *dst, unsigned long long v)
+{
+	char tmp[24];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/*
+ * Print the integer k over 10^d as a decimal without trailing zeros, and
+ * ".0" when there is no fraction, as fmt_double() ends its numbers.
+ */
+static int
+put_scaled(char *dst, unsigned long long k, int d)
+{
+	static const unsigned long long p10[] = { 1, 10, 100, 1000, 10000,
+		100000, 1000000, 10000000, 100000000, 1000000000,
+		10000000000ULL, 100000000000ULL, 1000000000000ULL };
+	unsigned long long fp = k % p10[d];
+	int n = put_uint(dst, k / p10[d]), i, nd = d;
+
+	dst[n++] = '.';
+	if (fp == 0) {
+		dst[n++] = '0';
+		return n;
+	}
+	for (; fp % 10 == 0; nd--)
+		fp /= 10;
+	for (i = nd - 1; i >= 0; i--) {
+		dst[n + i] = (char)('0' + fp % 10);
+		fp /= 10;
+	}
+	return n + nd;
+}
+
 /* A figure for people: rounded to digits decimal places. */
 static double
 rnd(double x, int digits)
@@ -338,36 +381,50 @@ rnd(double x, int digits)
 
 /*
  * A feature value or baseline for people: six significant digits, printed
- * as fmt_double() prints the double those digits read back as.  %.6g gives
- * those digits; they are the shortest form of that double, and %.6g and
- * fmt_double's %.15g agree on the notation except in exponent form, which
- * takes the general path, as does a number without a point (fmt_double
- * adds ".0").
+ * as fmt_double() prints the double those digits read back as (a decimal
+ * of at most 15 digits is the shortest form of its double).  From 1e-4 to
+ * 1e5 the digits are an integer over a power of ten; other values take
+ * the general path.
  */
 static void
 put_sig6(struct buf *b, double x)
 {
-	char tmp[40];
-	int n;
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10 };
+	double a = fabs(x);
+	long long k;
+	char tmp[48];
+	int e, n = 0;
 
 	if (!isfinite(x)) {
 		buf_adds(b, "null");
 		return;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%.6g", x);
-	if (memchr(tmp, 'e', (size_t)n) != NULL) {
-		put_num(b, strtod(tmp, NULL));
-		return;
-	}
-	if (strcmp(tmp, "0") == 0 || strcmp(tmp, "-0") == 0) {
+	if (a == 0) {
 		buf_add(b, "0.0", 3);
 		return;
 	}
+	if (!(a >= 1e-4 && a < 1e5)) {
+		snprintf(tmp, sizeof(tmp), "%.6g", x);
+		put_num(b, strtod(tmp, NULL));
+		return;
+	}
+	e = (int)floor(log10(a));
+	if (e < -4)
+		e = -4;
+	k = llround(a * p10[5 - e]);
+	if (k >= 1000000 && e < 4) {
+		e++;
+		k = llround(a * p10[5 - e]);
+	} else if (k < 100000 && e > -4) {
+		e--;
+		k = llround(a * p10[5 - e]);
+	}
+	if (x < 0)
+		tmp[n++] = '-';
+	n += put_scaled(tmp + n, (unsigned long long)k, 5 - e);
 	buf_add(b, tmp, (size_t)n);
-	if (memchr(tmp, '.', (size_t)n) == NULL)
-		buf_add(b, ".0", 2);
 }
-
 
 /*
  * x rounded to d decimals (d <= 12), printed as fmt_double() would print
@@ -379,43 +436,32 @@ put_sig6(struct buf *b, double x)
 static void
 put_fixed(struct buf *b, double x, int d)
 {
-	static const long long p10[] = { 1, 10, 100, 1000, 10000, 100000,
-		1000000, 10000000, 100000000, 1000000000, 10000000000LL,
-		100000000000LL, 1000000000000LL };
-	char tmp[40];
-	long long k, ip, fp;
-	int n = 0, i, nd;
-	double r = rnd(x, d);
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+		1e8, 1e9, 1e10, 1e11, 1e12 };
+	char tmp[48];
+	long long k;
+	int n = 0;
+	double r;
 
+	if (d < 0 || d > 12) {
+		put_num(b, rnd(x, d));
+		return;
+	}
+	r = rnd(x, d);
 	if (r == 0) {
 		buf_add(b, "0.0", 3);
 		return;
 	}
-	if (!(fabs(r) >= 1e-4 && fabs(r) < 1e9) || d < 0 || d > 12) {
+	if (!(fabs(r) >= 1e-4 && fabs(r) < 1e9)) {
 		put_num(b, r);
 		return;
 	}
-	k = llround(r * (double)p10[d]);
+	k = llround(r * p10[d]);
 	if (k < 0) {
 		tmp[n++] = '-';
 		k = -k;
 	}
-	ip = k / p10[d];
-	fp = k % p10[d];
-	n += snprintf(tmp + n, sizeof(tmp) - (size_t)n, "%lld", ip);
-	tmp[n++] = '.';
-	if (fp == 0) {
-		tmp[n++] = '0';
-	} else {
-		nd = d;
-		for (; fp % 10 == 0; nd--)
-			fp /= 10;
-		for (i = nd - 1; i >= 0; i--) {
-			tmp[n + i] = (char)('0' + fp % 10);
-			fp /= 10;
-		}
-		n += nd;
-	}
+	n += put_scaled(tmp + n, (unsigned long long)k, d);
 	buf_add(b, tmp, (size_t)n);
 }
 
