@@ -820,6 +820,19 @@ expect(struct scan *s, char c)
 	return 0;
 }
 
+/* Bytes a string may hold without a closer look: printable ASCII but '"'
+ * and '\\'. */
+static unsigned char plain[256];
+
+static void
+plain_init(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain[c] = c != '"' && c != '\\';
+}
+
 /* A string without escapes, ASCII only; *off is its copy's offset. */
 static int
 sstr(struct scan *s, const char **str, size_t *len)
@@ -831,8 +844,7 @@ sstr(struct scan *s, const char **str, size_t *len)
 		return -1;
 	q = ++s->p;
 	/* plain bytes in a run; the first other one decides */
-	while (q < s->end && (unsigned char)*q >= 0x20 &&
-	    (unsigned char)*q < 0x80 && *q != '"' && *q != '\\')
+	while (q < s->end && plain[(unsigned char)*q])
 		q++;
 	if (q >= s->end || *q != '"')
 		return -1;
@@ -1179,6 +1191,8 @@ featrec_scan(const char *line, size_t n, const char *want,
 	const unsigned need = 1u << K_KIND | 1u << K_TS | 1u << K_TENANT |
 	    1u << K_ASSET | 1u << K_CLASS | 1u << K_CHANNEL | 1u << K_F;
 
+	if (!plain[' '])
+		plain_init();
 	memset(&st, 0, sizeof(st));
 	fr->nf = fr->nsrc = 0;
 	fr->has_wstart = 0;
