@@ -50,6 +50,9 @@ diag_errors(void)
 	return nerrors;
 }
 
+static void vline(const char *file, long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vline(const char *file, long line, const char *fmt, va_list ap)
 {
