@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "digest.h"
 #include "err.h"
+#include "join.h"
 #include "linalg.h"
 #include "model.h"
 #include "ndj.h"
@@ -77,14 +78,18 @@ struct label {
 	int64_t from, to;
 };
 
-/* Rows of one class, keyed by asset and window end. */
+/* Rows of one class, joined per asset (lib/join.h). */
 struct cdata {
 	const char *cls;
 	json_t *tmpl;
 	json_t *features;	/* array of names */
 	json_t *index;		/* feature name -> index */
+	char *primary;		/* the channel whose windows make rows */
 	struct model_data d;
-	json_t *rowix;		/* "asset\tts" -> row */
+	json_t *rowix;		/* asset -> index into js */
+	struct join *js;
+	char **jasset;
+	size_t nj;
 };
 
 struct metrics {
@@ -102,6 +107,8 @@ static size_t nlabels;
 static struct cdata *cd;
 static size_t ncd;
 static json_t *unknown_cls;
+static int64_t max_age = JOIN_MAX_AGE_DEFAULT;
+static unsigned long long nlate;
 
 static void
 usage(FILE *fp)
@@ -187,6 +194,19 @@ policy_load(struct policy *p, const char *path, struct twin_err *err)
 		err->code = TWIN_ECONFIG;
 		goto out;
 	}
+	if ((str = json_string_value(json_object_get(doc, "max_age")))) {
+		if (tm_parse_duration(str, &p->mp.max_age, err) < 0) {
+			err_prefix(err, "%s: max_age", path);
+			err->code = TWIN_ECONFIG;
+			goto out;
+		}
+		if (p->mp.max_age < TM_NS_PER_S || p->mp.max_age > 366 *
+		    86400 * TM_NS_PER_S) {
+			err_set(err, TWIN_ECONFIG, "%s: max_age must be 1s "
+			    "to 366d", path);
+			goto out;
+		}
+	}
 	s = json_object_get(doc, "severity");
 	p->mp.watch = pnum(s, "watch", p->mp.watch);
 	p->mp.warning = pnum(s, "warning", p->mp.warning);
@@ -263,6 +283,17 @@ cdata_get(const struct classlib *cl, const char *cls)
 		    json_integer((json_int_t)i));
 	model_data_init(&cd[ncd].d, json_array_size(cd[ncd].features));
 	cd[ncd].rowix = json_object();
+	{
+		size_t p = json_array_size(cd[ncd].features);
+		const char **f = xmalloc((p ? p : 1) * sizeof(*f));
+
+		for (i = 0; i < p; i++)
+			f[i] = json_string_value(json_array_get(
+			    cd[ncd].features, i));
+		cd[ncd].primary = model_primary(f, p, json_string_value(
+		    json_object_get(t, "primary")));
+		free(f);
+	}
 	return &cd[ncd++];
 }
 
@@ -300,14 +331,48 @@ take_label(const json_t *rec, int64_t ts, struct twin_err *err)
 	return 0;
 }
 
+/* Write the pending row of join j of asset a, if it has any value. */
+static void
+row_out(struct cdata *c, struct join *j, const char *a)
+{
+	double *x = xmalloc((c->d.p ? c->d.p : 1) * sizeof(*x));
+	int64_t t;
+
+	if (join_emit(j, x, &t, NULL) > 0)
+		model_data_add(&c->d, a, t, x);
+	free(x);
+}
+
+/* The join of asset a in class c. */
+static size_t
+join_get(struct cdata *c, const char *a)
+{
+	json_t *ix = json_object_get(c->rowix, a);
+
+	if (ix != NULL)
+		return (size_t)json_integer_value(ix);
+	c->js = xrealloc(c->js, (c->nj + 1) * sizeof(*c->js));
+	c->jasset = xrealloc(c->jasset, (c->nj + 1) * sizeof(*c->jasset));
+	join_init(&c->js[c->nj], c->d.p, max_age);
+	c->jasset[c->nj] = xstrdup(a);
+	json_object_set_new(c->rowix, a, json_integer((json_int_t)c->nj));
+	return c->nj++;
+}
+
+/*
+ * Take a feature record into its asset's join; rows come out as they are
+ * due, the same way as in twin-score.  A late record is counted and left
+ * out.
+ */
 static int
 take_feature(const struct classlib *cl, const struct featrec *fr)
 {
+	int64_t wstart = fr->has_wstart ? fr->wstart : fr->ts;
 	struct buf key = BUF_INIT;
 	struct cdata *c;
-	json_t *ix, *fi;
-	size_t row, i;
-	char tsb[TM_BUFSZ];
+	struct join *j;
+	json_t *fi;
+	size_t i;
 
 	if ((c = cdata_get(cl, fr->cls)) == NULL) {
 		if (json_object_get(unknown_cls, fr->cls) == NULL) {
@@ -317,36 +382,14 @@ take_feature(const struct classlib *cl, const struct featrec *fr)
 		}
 		return 0;
 	}
-	/* a record with none of the class's features makes no row */
-	for (i = 0; i < fr->nf; i++) {
-		if (isnan(fr->fval[i]))
-			continue;
-		buf_reset(&key);
-		buf_adds(&key, fr->channel);
-		buf_addc(&key, ':');
-		buf_adds(&key, fr->fname[i]);
-		if (json_object_get(c->index, buf_str(&key)) != NULL)
-			break;
-	}
-	if (i == fr->nf) {
-		buf_free(&key);
+	i = join_get(c, fr->asset);
+	j = &c->js[i];
+	if (join_late(j, fr->ts)) {
+		nlate++;
 		return 0;
 	}
-	buf_reset(&key);
-	tm_format(fr->ts, tsb);
-	buf_addf(&key, "%s\t%s", fr->asset, tsb);
-	if ((ix = json_object_get(c->rowix, buf_str(&key))) != NULL) {
-		row = (size_t)json_integer_value(ix);
-	} else {
-		double *nan = xmalloc(c->d.p * sizeof(*nan));
-
-		for (i = 0; i < c->d.p; i++)
-			nan[i] = NAN;
-		row = model_data_add(&c->d, fr->asset, fr->ts, nan);
-		free(nan);
-		json_object_set_new(c->rowix, buf_str(&key),
-		    json_integer((json_int_t)row));
-	}
+	if (join_due(j, fr->ts))
+		row_out(c, j, c->jasset[i]);
 	for (i = 0; i < fr->nf; i++) {
 		if (isnan(fr->fval[i]))
 			continue;
@@ -355,11 +398,26 @@ take_feature(const struct classlib *cl, const struct featrec *fr)
 		buf_addc(&key, ':');
 		buf_adds(&key, fr->fname[i]);
 		if ((fi = json_object_get(c->index, buf_str(&key))) != NULL)
-			c->d.x[row * c->d.p + (size_t)json_integer_value(fi)] =
-			    fr->fval[i];
+			join_set(j, (size_t)json_integer_value(fi), fr->ts,
+			    wstart, fr->fval[i]);
 	}
 	buf_free(&key);
+	if (c->primary != NULL && strcmp(fr->channel, c->primary) == 0)
+		join_trigger(j, fr->ts);
+	if (join_complete(j))
+		row_out(c, j, fr->asset);
 	return 0;
+}
+
+/* The end of the input: the pending rows, in asset order. */
+static void
+rows_flush(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < ncd; i++)
+		for (k = 0; k < cd[i].nj; k++)
+			row_out(&cd[i], &cd[i].js[k], cd[i].jasset[k]);
 }
 
 static int
@@ -529,6 +587,11 @@ params_json(const struct model_params *mp)
 	json_object_set_new(p, "drift_psi", json_real(mp->drift_psi));
 	json_object_set_new(p, "drift_min",
 	    json_integer((json_int_t)mp->drift_min));
+	/* written only when not the default, so that the models of the
+	 * default policy keep their bytes */
+	if (mp->max_age != JOIN_MAX_AGE_DEFAULT)
+		json_object_set_new(p, "max_age",
+		    json_integer((json_int_t)(mp->max_age / TM_NS_PER_S)));
 	return p;
 }
 
@@ -855,6 +918,7 @@ cmd_train(const char *regdir, const char *classes, const char *policy,
 		classlib_free(&cl);
 		return EXIT_USAGE;
 	}
+	max_age = pol.mp.max_age;
 	if (reg_open(&reg, regdir, tenant, 1, &err) < 0 ||
 	    reg_lock(&reg, &err) < 0) {
 		diag_warn("%s", err.msg);
@@ -888,6 +952,10 @@ cmd_train(const char *regdir, const char *classes, const char *policy,
 			rc = EXIT_IO;
 			goto out;
 		}
+	rows_flush();
+	if (nlate > 0)
+		diag_warn("%llu late feature record(s) left out: their window "
+		    "ended before a row already formed", nlate);
 	for (i = 0; i < ncd; i++)
 		for (r = 0; r < cd[i].d.n; r++) {
 			if (cd[i].d.ts[r] < tmin)
@@ -1361,7 +1429,7 @@ main(int argc, char **argv)
 	const char *reject = NULL, *cmd;
 	struct twin_err err;
 	int c, rc;
-	size_t i;
+	size_t i, k;
 
 	diag_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "+C:d:hnP:qR:r:T:", longopts,
@@ -1488,6 +1556,13 @@ done:
 		json_decref(cd[i].features);
 		json_decref(cd[i].index);
 		json_decref(cd[i].rowix);
+		for (k = 0; k < cd[i].nj; k++) {
+			join_free(&cd[i].js[k]);
+			free(cd[i].jasset[k]);
+		}
+		free(cd[i].js);
+		free(cd[i].jasset);
+		free(cd[i].primary);
 		model_data_free(&cd[i].d);
 	}
 	free(cd);

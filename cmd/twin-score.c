@@ -23,6 +23,7 @@
 #include "digest.h"
 #include "drift.h"
 #include "err.h"
+#include "join.h"
 #include "model.h"
 #include "ndj.h"
 #include "out.h"
@@ -50,17 +51,22 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Features of one asset's current window, collected across channels. */
+/*
+ * One asset's features.  For a class of the model they are joined into
+ * rows (lib/join.h); for another class the records of one window end are
+ * grouped to say 'unknown' once per window.
+ */
 struct group {
 	char *asset;
 	char *site;
 	char *cls;
 	const struct model_class *mc;	/* NULL: class not in the model */
-	int open;
-	int64_t end;		/* window end of the open group */
+	struct join j;		/* mc != NULL: the as-of join */
+	int open;		/* mc == NULL: a window is open */
+	int64_t end;		/* window end of the row or open group */
 	int64_t from;		/* earliest window start */
 	int64_t done;		/* last window end scored; INT64_MIN: none */
-	double *x;		/* mc->p values, NaN until they arrive */
+	double *x;		/* mc->p values of the row */
 	size_t npresent;
 	char *src[MAX_SRC];	/* prov.src strings */
 	size_t nsrc;
@@ -158,32 +164,39 @@ static void
 set_model(struct model *m)
 {
 	const struct model_class *mc;
-	double *x;
+	int *map;
 	size_t k, j;
-	int i;
 
 	for (k = 0; k < ngrp; k++) {
 		struct group *g = &grp[k];
 
 		mc = g->cls ? model_class_get(m, g->cls) : NULL;
-		x = NULL;
 		g->npresent = 0;
-		if (mc != NULL) {
-			x = xmalloc(mc->p * sizeof(*x));
-			for (j = 0; j < mc->p; j++) {
-				x[j] = NAN;
-				if (g->mc == NULL || g->x == NULL)
-					continue;
-				i = model_feature_index(g->mc,
+		if (mc != NULL && g->mc != NULL) {
+			map = xmalloc(mc->p * sizeof(*map));
+			for (j = 0; j < mc->p; j++)
+				map[j] = model_feature_index(g->mc,
 				    mc->features[j]);
-				if (i >= 0 && !isnan(g->x[i])) {
-					x[j] = g->x[i];
-					g->npresent++;
-				}
-			}
+			join_remap(&g->j, mc->p, map);
+			g->j.max_age = m->params.max_age;
+			free(map);
+		} else if (mc != NULL) {
+			/* an open window of an unknown class is dropped */
+			g->open = 0;
+			join_init(&g->j, mc->p, m->params.max_age);
+			if (g->done != INT64_MIN)
+				g->j.done = g->done;
+		} else if (g->mc != NULL) {
+			g->done = g->j.done;
+			join_free(&g->j);
 		}
 		free(g->x);
-		g->x = x;
+		g->x = NULL;
+		if (mc != NULL) {
+			g->x = xmalloc(mc->p * sizeof(*g->x));
+			for (j = 0; j < mc->p; j++)
+				g->x[j] = NAN;
+		}
 		g->mc = mc;
 	}
 	model_free(model);
@@ -593,10 +606,18 @@ flush_group(struct group *g)
 	size_t i, k, nm;
 	int known, rc = 0;
 
-	if (!g->open)
-		return 0;
-	g->open = 0;
-	g->done = g->end;
+	if (mc != NULL) {
+		int n = join_emit(&g->j, x, &g->end, &g->from);
+
+		if (n < 0)
+			return 0;
+		g->npresent = (size_t)n;
+	} else {
+		if (!g->open)
+			return 0;
+		g->open = 0;
+		g->done = g->end;
+	}
 	if (mc != NULL && g->npresent == 0) {
 		/* windows of channels the model does not use: nothing to say */
 		nempty++;
@@ -736,11 +757,8 @@ flush_group(struct group *g)
 	rc = emit(b);
 	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
 		rc = drift_update(mc, g->asset, g->end, x);
-	if (known) {
+	if (known)
 		model_result_free(&r);
-		for (i = 0; i < mc->p; i++)
-			x[i] = NAN;
-	}
 	g->npresent = 0;
 	for (i = 0; i < g->nsrc; i++)
 		free(g->src[i]);
@@ -779,37 +797,48 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 	char t1[TM_BUFSZ];
 
 	g = group_get(fr->asset);
-	if (g->cls != NULL && strcmp(g->cls, fr->cls) != 0 &&
-	    (g->open || g->done != INT64_MIN))
+	if (g->cls != NULL && strcmp(g->cls, fr->cls) != 0)
 		return err_set(err, TWIN_EDATA, "asset '%s' changed class from "
 		    "'%s' to '%s'", fr->asset, g->cls, fr->cls);
-	if ((g->open && fr->ts < g->end) || (g->done != INT64_MIN &&
-	    fr->ts <= g->done)) {
-		tm_format(g->open ? g->end : g->done, t1);
-		return err_set(err, TWIN_EDATA, "late feature of asset '%s': "
-		    "window up to %s already %s", fr->asset, t1,
-		    g->open ? "open" : "scored");
-	}
-	if (g->open && fr->ts > g->end && flush_group(g) < 0)
-		return -2;
-	if (!g->open) {
-		g->open = 1;
-		g->end = fr->ts;
-		g->from = wstart;
-		if (g->cls == NULL) {
-			g->cls = xstrdup(fr->cls);
-			g->mc = model_class_get(model, g->cls);
-			if (g->mc != NULL) {
-				g->x = xmalloc(g->mc->p * sizeof(*g->x));
-				for (i = 0; i < g->mc->p; i++)
-					g->x[i] = NAN;
-			}
+	if (g->cls == NULL) {
+		g->cls = xstrdup(fr->cls);
+		g->mc = model_class_get(model, g->cls);
+		if (g->mc != NULL) {
+			join_init(&g->j, g->mc->p, model->params.max_age);
+			g->x = xmalloc(g->mc->p * sizeof(*g->x));
+			for (i = 0; i < g->mc->p; i++)
+				g->x[i] = NAN;
 		}
-		if (g->site == NULL && fr->site != NULL)
-			g->site = xstrdup(fr->site);
 	}
-	if (wstart < g->from)
-		g->from = wstart;
+	if (g->site == NULL && fr->site != NULL)
+		g->site = xstrdup(fr->site);
+	if (g->mc != NULL) {
+		if (join_late(&g->j, fr->ts)) {
+			tm_format(g->j.done, t1);
+			return err_set(err, TWIN_EDATA, "late feature of "
+			    "asset '%s': row at %s already scored", fr->asset,
+			    t1);
+		}
+		if (join_due(&g->j, fr->ts) && flush_group(g) < 0)
+			return -2;
+	} else {
+		if ((g->open && fr->ts < g->end) || (g->done != INT64_MIN &&
+		    fr->ts <= g->done)) {
+			tm_format(g->open ? g->end : g->done, t1);
+			return err_set(err, TWIN_EDATA, "late feature of asset "
+			    "'%s': window up to %s already %s", fr->asset, t1,
+			    g->open ? "open" : "scored");
+		}
+		if (g->open && fr->ts > g->end && flush_group(g) < 0)
+			return -2;
+		if (!g->open) {
+			g->open = 1;
+			g->end = fr->ts;
+			g->from = wstart;
+		}
+		if (wstart < g->from)
+			g->from = wstart;
+	}
 	map = g->mc ? json_object_get(fmaps, g->cls) : NULL;
 	for (i = 0; map != NULL && i < fr->nf; i++) {
 		if (isnan(fr->fval[i]))
@@ -821,9 +850,7 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 		if ((ix = json_object_get(map, buf_str(&keybuf))) == NULL)
 			continue;
 		j = (size_t)json_integer_value(ix);
-		if (isnan(g->x[j]))
-			g->npresent++;
-		g->x[j] = fr->fval[i];
+		join_set(&g->j, j, fr->ts, wstart, fr->fval[i]);
 	}
 	for (i = 0; i < fr->nsrc; i++) {
 		for (j = 0; j < g->nsrc; j++)
@@ -834,7 +861,9 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 	}
 	if (g->spec == NULL && fr->spec != NULL)
 		g->spec = xstrdup(fr->spec);
-	if (g->mc != NULL && g->npresent == g->mc->p && flush_group(g) < 0)
+	if (g->mc != NULL && strcmp(fr->channel, g->mc->primary) == 0)
+		join_trigger(&g->j, fr->ts);
+	if (g->mc != NULL && join_complete(&g->j) && flush_group(g) < 0)
 		return -2;
 	return 0;
 }
@@ -1042,6 +1071,8 @@ main(int argc, char **argv)
 		free(grp[k].cls);
 		free(grp[k].spec);
 		free(grp[k].x);
+		if (grp[k].mc != NULL)
+			join_free(&grp[k].j);
 		for (i = 0; i < (int)grp[k].nsrc; i++)
 			free(grp[k].src[i]);
 	}

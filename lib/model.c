@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "fastnum.h"
+#include "join.h"
 #include "linalg.h"
 #include "model.h"
 #include "tm.h"
@@ -32,6 +33,30 @@ model_params_default(struct model_params *pp)
 	pp->min_asset_rows = 30;
 	pp->drift_psi = 0.25;
 	pp->drift_min = 100;
+	pp->max_age = JOIN_MAX_AGE_DEFAULT;
+}
+
+char *
+model_primary(const char *const *features, size_t p, const char *given)
+{
+	const char *c;
+	size_t i, n;
+	char *r;
+
+	if (given != NULL) {
+		n = strlen(given);
+		for (i = 0; i < p; i++)
+			if (strncmp(features[i], given, n) == 0 &&
+			    features[i][n] == ':')
+				return xstrdup(given);
+		return NULL;
+	}
+	if ((n = join_primary(features, p, &c)) == 0)
+		return NULL;
+	r = xmalloc(n + 1);
+	memcpy(r, c, n);
+	r[n] = '\0';
+	return r;
 }
 
 void
@@ -272,6 +297,9 @@ model_train_class(const json_t *cls, const json_t *features,
 
 	sec = json_object();
 	json_object_set_new(sec, "features", json_deep_copy(features));
+	if (json_is_string(json_object_get(cls, "primary")))
+		json_object_set_new(sec, "primary", json_deep_copy(
+		    json_object_get(cls, "primary")));
 	tr = json_array();
 	fls = json_array();
 	for (i = 0; i < p; i++) {
@@ -390,6 +418,7 @@ static void
 class_free(struct model_class *mc)
 {
 	free(mc->features);
+	free(mc->primary);
 	free(mc->logt);
 	free(mc->floor);
 	free(mc->center);
@@ -435,6 +464,11 @@ class_parse(struct model_class *mc, const char *name, const json_t *s,
 			return err_set(err, TWIN_ECONFIG, "class '%s': feature "
 			    "%zu is not '<channel>:<name>'", name, i + 1);
 	}
+	e = json_object_get(s, "primary");
+	if ((e != NULL && !json_is_string(e)) || (mc->primary = model_primary(
+	    mc->features, p, json_string_value(e))) == NULL)
+		return err_set(err, TWIN_ECONFIG, "class '%s': 'primary' is "
+		    "not the channel of a feature", name);
 	t = json_object_get(s, "transform");
 	if (!json_is_array(t) || json_array_size(t) != p)
 		return err_set(err, TWIN_ECONFIG, "class '%s': bad 'transform'",
@@ -573,6 +607,17 @@ model_parse(const char *text, size_t len, const char *tenant,
 	m->params.drift_psi = getnum(pa, "drift_psi", m->params.drift_psi);
 	m->params.drift_min = (size_t)getnum(pa, "drift_min",
 	    (double)m->params.drift_min);
+	v = json_object_get(pa, "max_age");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 366 * 86400) {
+			err_set(err, TWIN_ECONFIG, "model 'max_age' must be 1 "
+			    "to 31622400 seconds");
+			goto bad;
+		}
+		m->params.max_age = (int64_t)json_integer_value(v) *
+		    TM_NS_PER_S;
+	}
 	cls = json_object_get(m->doc, "classes");
 	if (!json_is_object(cls) || json_object_size(cls) == 0 ||
 	    json_object_size(cls) > 1000) {

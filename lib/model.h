@@ -43,6 +43,7 @@ struct model_params {
 	size_t min_asset_rows;		/* rows for an asset baseline */
 	double drift_psi;		/* PSI threshold */
 	size_t drift_min;		/* windows before PSI is judged */
+	int64_t max_age;		/* oldest value a row joins, ns */
 };
 
 void model_params_default(struct model_params *pp);
@@ -72,6 +73,15 @@ json_t *model_train_class(const json_t *cls, const json_t *features,
     const struct model_data *d, const struct model_params *pp,
     struct twin_err *err);
 
+/*
+ * The primary channel of a class (lib/join.h): given, when not NULL, must
+ * be the channel of one of the p features; otherwise the channel with the
+ * most features.  A new string, or NULL when given is not a channel of the
+ * features.
+ */
+char *model_primary(const char *const *features, size_t p,
+    const char *given);
+
 /* Serialize a model document (deterministic, one line, newline). */
 int model_serialize(const json_t *doc, struct buf *b);
 
@@ -79,6 +89,7 @@ struct model_class {
 	const char *name;
 	size_t p;
 	const char **features;
+	char *primary;		/* the channel whose windows make rows */
 	int *logt;		/* 1: log transform */
 	double *floor;		/* smallest value taken for log */
 	double *center;		/* class baseline (transformed) */
