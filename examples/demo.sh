@@ -3,7 +3,8 @@
 #
 #   1. twin-ingest simulates six weeks of plant1: pumps P-101..P-103, their
 #      motors and two fans; P-103's drive-end bearing grows an outer-race
-#      defect from day 29 on.
+#      defect from day 29 on.  A vibration snapshot every 4 h (both axes of
+#      the pumps), scalars every 5 min (two per 10-minute feature window).
 #   2. twin-map maps the plant's tag names onto assets and channels.
 #   3. twin-feature computes windowed features (envelope, spectra, ISO 20816).
 #   4. twin-retrain trains on the healthy first four weeks and promotes a
@@ -28,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-sim='sim:seed=7&start=2026-10-01&duration=42d&block=2h&scalar=10m'
+sim='sim:seed=7&start=2026-10-01&duration=42d&block=4h&scalar=5m&axes=xy'
 sim="$sim&fault=P-103:bearing_outer_race@2026-10-29/14d"
 
 echo "== 1-3: simulate six weeks of plant1, map tags, compute features"
@@ -47,7 +48,7 @@ jq -r '"   \(.result) model \(.model_sha256[0:12]) (gate: \(.gate))"' "$work/ret
 
 echo "== 5: score six weeks with the production model"
 "$BIN/twin-score" -q -T acme -r "$work/registry" "$work/features.ndjson" > "$work/scores.ndjson"
-jq -r 'select(.severity != "normal") | "\(.asset) \(.severity)"' "$work/scores.ndjson" |
+jq -r 'select(.kind == "score" and .severity != "normal") | "\(.asset) \(.severity)"' "$work/scores.ndjson" |
     sort | uniq -c | sed 's/^/   /'
 
 echo "== 6: work orders into the CMMS stand-in"
@@ -57,6 +58,7 @@ echo "   CMMS stand-in at $url"
     -u "$url" -t "$TOP/examples/cmms/json-server.json" \
     "$work/scores.ndjson" > "$work/workorders.ndjson"
 echo "   work order events:"
-jq -r '"   \(.ts) \(.asset) \(.event) priority \(.priority) \(.mode)"' "$work/workorders.ndjson"
+jq -r 'select(.kind == "workorder") | "   \(.ts) \(.asset) \(.event) priority \(.priority) \(.mode)"' \
+    "$work/workorders.ndjson"
 echo "   the CMMS holds:"
 curl -sf "$url/workorders" | jq -r '.[] | "   \(.asset // .assetId // "?") \(.status // "") \(.title // .mode // "")"'
