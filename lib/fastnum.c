@@ -111,13 +111,19 @@ round_p(uint64_t mant, int shift, int p, int xexp, uint64_t *q, int *k)
 		up = r > half;
 		if (up)
 			t++;
-		if (t == p10[p]) {
-			xexp++;
-			continue;
-		}
 		dist = up ? one - r : r;
 		*q = (uint64_t)t;
 		*k = kk;
+		if (t == p10[p]) {
+			/* rounded up to the next power of ten (0.99999999999999978
+			 * with 15 digits): the same value with one digit less;
+			 * starting over one exponent higher would round down
+			 * and loop */
+			if (kk == 0)
+				return -1;
+			*q = p10[p - 1];
+			*k = kk - 1;
+		}
 		if (2 * dist == tenk)
 			return -1;
 		return 2 * dist < tenk;
