@@ -2,7 +2,15 @@
 """score-ref.py - twin-retrain's model and twin-score's scores and
 contributions against an independent computation of the same model with
 numpy and scikit-learn (sklearn.covariance.LedoitWolf) on the same
-features."""
+features.
+
+The features come at different rates, as from twin-feature: the primary
+channel of each class (the one with the most model features) as a 1 s
+snapshot every 2 h, the other channels as 30-minute windows with a quarter
+of them missing and a 6-hour outage of one channel.  The reference joins
+them independently, as twin-score(1) says: a row at each snapshot, every
+feature's latest value whose window ended at or before it and at most 3 h
+(max_age) before it, a stale or absent value missing."""
 import json
 import math
 import os
@@ -42,23 +50,90 @@ def class_features(path):
             for f in ch["features"]]
 
 
-def rows_of(path, cls, feats):
-    """(asset, ts) -> feature vector, complete rows only, time order."""
-    rows = {}
+MAX_AGE_MS = 3 * 3600 * 1000
+
+
+def ms(ts):
+    return int(np.datetime64(ts.rstrip("Z"), "ms").astype(np.int64))
+
+
+def primary_of(feats):
+    """The channel with the most features, the first one on a tie."""
+    chans = [f.split(":")[0] for f in feats]
+    best = None
+    for c in chans:
+        if best is None or chans.count(c) > chans.count(best):
+            best = c
+    return best
+
+
+def rows_of(path, cls, feats, complete=True):
+    """As-of join: (asset, ts, vector) per primary window end, time order;
+    NaN for a feature without a value of at most MAX_AGE_MS before."""
+    prim = primary_of(feats)
+    hist = {}       # (asset, feature) -> [(end ms, value)] in file order
+    times = set()   # (ts, asset) of primary windows
     for line in open(path):
         r = json.loads(line)
         if r["kind"] != "feature" or r["class"] != cls:
             continue
-        key = (r["ts"], r["asset"])
-        v = rows.setdefault(key, {})
+        if r["channel"] == prim:
+            times.add((r["ts"], r["asset"]))
         for k, x in r["f"].items():
-            v[r["channel"] + ":" + k] = x
+            hist.setdefault((r["asset"], r["channel"] + ":" + k),
+                            []).append((ms(r["ts"]), float(x)))
     out = []
-    for (ts, a) in sorted(rows):
-        v = rows[(ts, a)]
-        if all(f in v for f in feats):
-            out.append((a, ts, np.array([float(v[f]) for f in feats])))
+    for (ts, a) in sorted(times):
+        t = ms(ts)
+        v = []
+        for f in feats:
+            best = None
+            for e, x in hist.get((a, f), []):
+                if e <= t and t - e <= MAX_AGE_MS and (best is None or
+                                                        e >= best[0]):
+                    best = (e, x)
+            v.append(best[1] if best else math.nan)
+        v = np.array(v)
+        if not complete or not np.isnan(v).any():
+            out.append((a, ts, v))
     return out
+
+
+def multirate(src, dst, seed):
+    """Fleet records at different rates: see the module's docstring."""
+    rng = np.random.default_rng(seed)
+    classes = os.path.join(TOP, "examples", "plant1", "classes")
+    prims = {}
+    t0 = None
+    with open(dst, "w") as out:
+        for line in open(src):
+            r = json.loads(line)
+            if r["kind"] != "feature":
+                out.write(line)
+                continue
+            cls = r["class"]
+            if cls not in prims:
+                prims[cls] = primary_of(class_features(
+                    os.path.join(classes, cls + ".json")))
+            t = ms(r["ts"])
+            if t0 is None:
+                t0 = t
+            if r["channel"] == prims[cls]:
+                if (t - t0) % (2 * 3600 * 1000) != 0:
+                    continue
+                end = fleet.iso((t + 1000) / 1000.0)
+                r["window"]["start"] = r["ts"]
+                r["window"]["end"] = end
+                r["ts"] = end
+            else:
+                if rng.random() < 0.25:
+                    continue
+                h = (t - t0) / 3600000.0
+                if r["asset"] in ("P-101", "F-202", "M-103") and \
+                        r["channel"] in ("flow", "power") and \
+                        56 <= h < 62:
+                    continue
+            out.write(json.dumps(r, separators=(",", ":")) + "\n")
 
 
 def fit(rows, min_rows=30):
@@ -118,8 +193,9 @@ def main():
 
 def run(tmp):
     hist = os.path.join(tmp, "hist.ndjson")
-    with open(hist, "w") as fp:
+    with open(hist + ".1", "w") as fp:
         fleet.generate(fp, weeks=3, fault_weeks=0, faults=False, seed=7)
+    multirate(hist + ".1", hist, 7)
     pol = os.path.join(tmp, "policy.json")
     with open(pol, "w") as fp:
         json.dump({"tenant": "acme", "holdout": "0s"}, fp)
@@ -167,27 +243,53 @@ def run(tmp):
                "%s calibration quantiles = numpy.quantile" % cls, "differ")
     # scores on new data with faults
     new = os.path.join(tmp, "new.ndjson")
-    with open(new, "w") as fp:
+    with open(new + ".1", "w") as fp:
         fleet.generate(fp, weeks=2, fault_weeks=2, seed=8,
                        start="2026-09-22T00:00:00")
+    multirate(new + ".1", new, 8)
     p = subprocess.run([os.path.join(BIN, "twin-score"), "-r", reg, "-T",
                         "acme", "-d", "0", new], capture_output=True,
                        text=True)
     scores = [json.loads(x) for x in p.stdout.splitlines()]
     scores = [s for s in scores if s["kind"] == "score"]
     report(p.returncode == 0 and len(scores) > 1000,
-           "twin-score scored %d windows" % len(scores),
+           "twin-score scored %d rows" % len(scores),
            "exit %d" % p.returncode)
     rows = {}
     for cls, (feats, m) in refs.items():
-        for a, ts, x in rows_of(new, cls, feats):
+        for a, ts, x in rows_of(new, cls, feats, complete=False):
             rows[(a, ts)] = (cls, x)
+    report(sorted(rows) == sorted((s["asset"], s["ts"]) for s in scores),
+           "one score per primary window end (%d)" % len(rows),
+           "%d reference rows, %d scores" % (len(rows), len(scores)))
+    nmiss = nmiss_ok = 0
+    full = []
+    for s in scores:
+        cls, x = rows.get((s["asset"], s["ts"]), (None, None))
+        if x is None:
+            continue
+        feats = refs[cls][0]
+        want = ["missing_feature:" + feats[i] for i in range(len(feats))
+                if math.isnan(x[i])]
+        got = [f for f in s["dq"]["flags"]
+               if f.startswith("missing_feature:")]
+        if want:
+            nmiss += 1
+            nmiss_ok += got == want
+        elif not got:
+            full.append(s)
+    report(nmiss > 0 and nmiss == nmiss_ok,
+           "stale and absent features flagged missing in %d of %d rows" %
+           (nmiss_ok, nmiss), "differ")
+    scores = full
     worst = {"score": 0, "band": 0, "share": 0, "z": 0}
     nmode = nmode_ok = 0
     order_bad = 0
     for s in scores:
         cls, x = rows[(s["asset"], s["ts"])]
         feats, m = refs[cls]
+        if np.isnan(x).any():
+            continue
         T = np.where(m["logt"], np.log(np.maximum(
             x, np.where(m["logt"], m["floor"], 1))), x)
         b = m["base"].get(s["asset"], m["center"])
