@@ -194,7 +194,13 @@ policy_load(struct policy *p, const char *path, struct twin_err *err)
 		err->code = TWIN_ECONFIG;
 		goto out;
 	}
-	if ((str = json_string_value(json_object_get(doc, "max_age")))) {
+	v = json_object_get(doc, "max_age");
+	if (v != NULL && !json_is_string(v)) {
+		err_set(err, TWIN_ECONFIG, "%s: max_age must be a duration "
+		    "such as \"3h\"", path);
+		goto out;
+	}
+	if ((str = json_string_value(v))) {
 		if (tm_parse_duration(str, &p->mp.max_age, err) < 0) {
 			err_prefix(err, "%s: max_age", path);
 			err->code = TWIN_ECONFIG;
