@@ -70,6 +70,8 @@ def make_records(n, rng):
 def spool_seqs(spool):
     """The seq of every whole frame in the spool's segments."""
     seqs = set()
+    if not os.path.isdir(spool):
+        return seqs     # killed before the spool was made
     for name in sorted(os.listdir(spool)):
         if not name.endswith(".seg"):
             continue
