@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "classlib.h"
 #include "diag.h"
+#include "fsio.h"
 #include "digest.h"
 #include "episode.h"
 #include "err.h"
@@ -702,7 +703,7 @@ save_id(struct ticket *tk, const char *key, const json_t *reply,
 	json_object_set_new(tk->ids, key, json_deep_copy(id));
 	buf_json(&b, tk->ids);
 	buf_addc(&b, '\n');
-	rc = outbox_write_atomic(tk->idspath, b.s, b.len, err);
+	rc = fsio_write_atomic(tk->idspath, b.s, b.len, 0600, err);
 	buf_free(&b);
 	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "capture.h"
+#include "fsio.h"
 #include "err.h"
 #include "banned.h"
 
@@ -62,38 +63,12 @@ ioerr(struct capture *c, struct twin_err *err, const char *what,
 	    what, name, strerror(errno));
 }
 
-static int
-writeall(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, q, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int
 dirsync(struct capture *c, struct twin_err *err)
 {
-	int fd;
-
-	fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		ioerr(c, err, "sync directory", c->dir);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
+	if (fsio_sync_dir(c->dir) < 0)
+		return ioerr(c, err, "sync directory", c->dir);
 	return 0;
 }
 
@@ -436,7 +411,7 @@ capture_flush(struct capture *c, struct twin_err *err)
 
 	if (c->fd < 0 || c->wbuf.len == 0)
 		return 0;
-	if (writeall(c->fd, c->wbuf.s, c->wbuf.len) < 0) {
+	if (fsio_write_all(c->fd, c->wbuf.s, c->wbuf.len) < 0) {
 		e = errno;
 		/* Whole lines only: undo a partial write. */
 		(void)!ftruncate(c->fd, (off_t)c->written);

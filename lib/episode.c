@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "digest.h"
 #include "episode.h"
+#include "fsio.h"
 #include "ndj.h"
 #include "outbox.h"
 #include "tm.h"
@@ -368,7 +369,7 @@ ep_save(const struct ep_table *t, const char *path, struct twin_err *err)
 	buf_json(&b, root);
 	buf_addc(&b, '\n');
 	json_decref(root);
-	rc = outbox_write_atomic(path, b.s, b.len, err);
+	rc = fsio_write_atomic(path, b.s, b.len, 0600, err);
 	buf_free(&b);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "outbox.h"
 #include "banned.h"
 
@@ -49,76 +50,12 @@ outbox_mkdirs(const char *path, struct twin_err *err)
 static int
 sync_dir(const char *path, struct twin_err *err)
 {
-	char *d = xstrdup(path), *s;
-	int fd, rc = 0;
-
-	if ((s = strrchr(d, '/')) == NULL) {
-		free(d);
-		d = xstrdup(".");
-	} else if (s == d)
-		s[1] = '\0';
-	else
-		*s = '\0';
-	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (fsync(fd) < 0 && errno != EINVAL))
-		rc = err_set(err, TWIN_EIO, "cannot sync directory '%s': %s", d,
-		    strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	free(d);
-	return rc;
+	if (fsio_sync_parent(path) < 0)
+		return err_set(err, TWIN_EIO, "cannot sync the directory of "
+		    "'%s': %s", path, strerror(errno));
+	return 0;
 }
 
-int
-outbox_write_atomic(const char *path, const void *p, size_t n,
-    struct twin_err *err)
-{
-	struct buf tmp = BUF_INIT;
-	const char *base = strrchr(path, '/');
-	size_t off = 0;
-	ssize_t w;
-	int fd;
-
-	/* The temporary name starts with '.', so listings skip it. */
-	if (base == NULL)
-		buf_addf(&tmp, ".%s.tmp%ld", path, (long)getpid());
-	else
-		buf_addf(&tmp, "%.*s/.%s.tmp%ld", (int)(base - path), path,
-		    base + 1, (long)getpid());
-	fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err_set(err, TWIN_EIO, "cannot create '%s': %s", tmp.s,
-		    strerror(errno));
-		buf_free(&tmp);
-		return -1;
-	}
-	while (off < n) {
-		w = write(fd, (const char *)p + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp.s, path) < 0)
-		goto fail;
-	buf_free(&tmp);
-	return sync_dir(path, err);
-fail:
-	err_set(err, TWIN_EIO, "cannot write '%s': %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.s);
-	buf_free(&tmp);
-	return -1;
-}
 
 struct outbox *
 outbox_open(const char *dir, struct twin_err *err)
@@ -188,7 +125,7 @@ outbox_put(struct outbox *ob, const char *name, const void *p, size_t n,
 	if (!name_ok(name))
 		return err_set(err, TWIN_EUSAGE, "bad outbox name '%s'", name);
 	path_of(&path, ob->dir, name);
-	rc = outbox_write_atomic(path.s, p, n, err);
+	rc = fsio_write_atomic(path.s, p, n, 0600, err);
 	buf_free(&path);
 	return rc;
 }
@@ -317,7 +254,7 @@ outbox_reject(struct outbox *ob, const char *name, const char *reason,
 
 	path_of(&from, ob->dir, name);
 	buf_addf(&to, "%s/%s.reason", ob->rejdir, name);
-	if (outbox_write_atomic(to.s, reason, strlen(reason), err) < 0)
+	if (fsio_write_atomic(to.s, reason, strlen(reason), 0600, err) < 0)
 		goto out;
 	path_of(&to, ob->rejdir, name);
 	if (rename(from.s, to.s) < 0) {

@@ -26,10 +26,6 @@ struct outbox;
 /* Create the directory (and parents, mode 0700) when missing. */
 int outbox_mkdirs(const char *path, struct twin_err *err);
 
-/* Write a file atomically: tmp, fsync, rename, fsync of the directory. */
-int outbox_write_atomic(const char *path, const void *p, size_t n,
-    struct twin_err *err);
-
 struct outbox *outbox_open(const char *dir, struct twin_err *err);
 void outbox_close(struct outbox *ob);
 const char *outbox_dir(const struct outbox *ob);

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "crc32c.h"
 #include "err.h"
+#include "fsio.h"
 #include "spool.h"
 #include "banned.h"
 
@@ -237,24 +238,6 @@ segname(char *out, size_t sz, const char *dir, unsigned long long no)
 	snprintf(out, sz, "%s/%016llx.seg", dir, no);
 }
 
-static int
-writeall(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, q, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int
 preadall(int fd, void *p, size_t n, off_t off, size_t *got)
@@ -283,16 +266,8 @@ preadall(int fd, void *p, size_t n, off_t off, size_t *got)
 static int
 dirsync(struct spool *s, struct twin_err *err)
 {
-	int fd;
-
-	fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		ioerr(s, err, "sync directory", s->dir);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
+	if (fsio_sync_dir(s->dir) < 0)
+		return ioerr(s, err, "sync directory", s->dir);
 	return 0;
 }
 
@@ -309,7 +284,7 @@ atomic_write(struct spool *s, const char *name, const void *p, size_t n,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ioerr(s, err, "create", tmp);
-	if (writeall(fd, p, n) < 0 || fsync(fd) < 0) {
+	if (fsio_write_all(fd, p, n) < 0 || fsync(fd) < 0) {
 		ioerr(s, err, "write", tmp);
 		close(fd);
 		unlink(tmp);
@@ -808,7 +783,7 @@ tail_new(struct spool *s, struct twin_err *err)
 	    0600);
 	if (fd < 0)
 		return ioerr(s, err, "create", path);
-	if (writeall(fd, SEG_MAGIC, SEG_HDR) < 0) {
+	if (fsio_write_all(fd, SEG_MAGIC, SEG_HDR) < 0) {
 		ioerr(s, err, "write", path);
 		close(fd);
 		unlink(path);
@@ -1065,11 +1040,11 @@ again:
 		size_t done = (size_t)w;
 
 		if (done < FRAME_HDR) {
-			if (writeall(s->wfd, hdr + done, FRAME_HDR - done) < 0)
+			if (fsio_write_all(s->wfd, hdr + done, FRAME_HDR - done) < 0)
 				w = -1;
 			done = FRAME_HDR;
 		}
-		if (w >= 0 && writeall(s->wfd, rec + (done - FRAME_HDR),
+		if (w >= 0 && fsio_write_all(s->wfd, rec + (done - FRAME_HDR),
 		    n - (done - FRAME_HDR)) < 0)
 			w = -1;
 	}
