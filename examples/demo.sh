@@ -10,8 +10,11 @@
 #   4. twin-retrain trains on the healthy first four weeks and promotes a
 #      model through the gate into a registry.
 #   5. twin-score scores all six weeks with the production model.
-#   6. twin-ticket opens work orders into a CMMS stand-in (json-server on
-#      127.0.0.1), then the demo prints what the CMMS holds.
+#   6. twin-ticket opens work orders for a CMMS stand-in (json-server on
+#      127.0.0.1) that is down at first: they wait in the durable outbox,
+#      a cron-style --flush delivers them once the CMMS is up, and a re-run
+#      over the same scores sends nothing new.  The demo prints the work
+#      order events and what the CMMS holds: one work order for P-103.
 #
 # DEMO_DIR keeps the intermediate files (default: a temporary directory).
 set -e
@@ -51,14 +54,33 @@ echo "== 5: score six weeks with the production model"
 jq -r 'select(.kind == "score" and .severity != "normal") | "\(.asset) \(.severity)"' "$work/scores.ndjson" |
     sort | uniq -c | sed 's/^/   /'
 
-echo "== 6: work orders into the CMMS stand-in"
-url=$("$TOP/examples/cmms-standin" "$cmms")
-echo "   CMMS stand-in at $url"
-"$BIN/twin-ticket" -q -T acme -p "$EX/ticket-policy.json" -d "$work/outbox" \
-    -u "$url" -t "$TOP/examples/cmms/json-server.json" \
-    "$work/scores.ndjson" > "$work/workorders.ndjson"
+echo "== 6: work orders into the CMMS stand-in, through an outage"
+port=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+tmpl="$TOP/examples/cmms/json-server.json"
+ticket() {
+	"$BIN/twin-ticket" -q -T acme -p "$EX/ticket-policy.json" \
+	    -d "$work/outbox" -u "$url" -t "$tmpl" --retries 2 --max-wait 2s "$@"
+}
+# The CMMS is down: the work orders wait in the durable outbox (exit 69).
+rc=0
+ticket "$work/scores.ndjson" > "$work/workorders.ndjson" 2> "$work/ticket.err" || rc=$?
+echo "   CMMS down: twin-ticket exit $rc," \
+    "$(ls "$work/outbox/acme/outbox" | grep -c '\.json$') work order events kept in the outbox"
+[ $rc -eq 69 ] || { cat "$work/ticket.err" >&2; exit 1; }
+# The CMMS comes back; cron's flush delivers what waited.
+"$TOP/examples/cmms-standin" "$cmms" "$port" > /dev/null
+ticket --flush
+echo "   CMMS up at $url: flushed, outbox now holds" \
+    "$(ls "$work/outbox/acme/outbox" | grep -c '\.json$')"
+# A re-run over the same scores (cron, a restart) opens nothing new.
+ticket "$work/scores.ndjson" > "$work/rerun.ndjson"
+echo "   re-run over the same scores: $(grep -c '"workorder"' "$work/rerun.ndjson" || true) new work order events"
 echo "   work order events:"
-jq -r 'select(.kind == "workorder") | "   \(.ts) \(.asset) \(.event) priority \(.priority) \(.mode)"' \
+jq -r 'select(.kind == "workorder") | "   \(.ts) \(.asset) \(.event) priority \(.priority) \(.mode): \(.action)"' \
     "$work/workorders.ndjson"
-echo "   the CMMS holds:"
-curl -sf "$url/workorders" | jq -r '.[] | "   \(.asset // .assetId // "?") \(.status // "") \(.title // .mode // "")"'
+echo "   the CMMS holds $(curl -sf "$url/workorders" | jq length) work order(s):"
+curl -sf "$url/workorders" | jq -r '.[] | "   \(.asset // "?") [\(.status // "")] \(.title // .mode // "") (key \(.id[0:12]), last event \(.last_event))"'
