@@ -34,7 +34,7 @@
 #define COMMIT_EVERY 4096
 
 enum {
-	OPT_RATE = 256, OPT_SINCE, OPT_UNTIL, OPT_LIVE, OPT_MAX_LINE,
+	OPT_RATE = 256, OPT_SINCE, OPT_UNTIL, OPT_LIVE, OPT_RECV, OPT_MAX_LINE,
 	OPT_MAX_ENTRIES, OPT_MAX_ENTRY_SIZE, OPT_MAX_RATIO, OPT_SPOOL,
 	OPT_SPOOL_MAX, OPT_OVERFLOW, OPT_FSYNC_EVERY, OPT_CAPTURE,
 	OPT_CAPTURE_SIZE, OPT_CAPTURE_TIME, OPT_DELIM, OPT_HEADER,
@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "overflow", required_argument, NULL, OPT_OVERFLOW },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "recv", no_argument, NULL, OPT_RECV },
 	{ "reject", required_argument, NULL, 'R' },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "skip", required_argument, NULL, OPT_SKIP },
@@ -91,6 +92,8 @@ struct chain {
 	struct spool *spool;
 	int overflow;
 	int live;
+	int recv;			/* stamp receipt time (--recv) */
+	struct buf stamped;
 	unsigned long long uncommitted;
 	long long limit;		/* -c; -1: none */
 	long long taken;
@@ -113,7 +116,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: twin-ingest [-hq] [-c count] [-R file] [-T tenant] "
 	    "[--rate x]\n"
-	    "                   [--since time] [--until time] [--live]\n"
+	    "                   [--since time] [--until time] [--live] [--recv]\n"
 	    "                   [--spool dir] [--spool-max size] "
 	    "[--overflow policy]\n"
 	    "                   [--fsync-every n] [--capture dir] "
@@ -353,6 +356,19 @@ drain(struct chain *c)
 	return 0;
 }
 
+/* Whether a record's text holds a "recv" key already. */
+static int
+has_recv(const char *line, size_t n)
+{
+	static const char key[] = "\"recv\":";
+	size_t i, k = sizeof(key) - 1;
+
+	for (i = 0; i + k <= n; i++)
+		if (line[i] == '"' && memcmp(line + i, key, k) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Take one record from a source.  Returns 0 to go on, 1 when the count
  * limit or until (for time-ordered sources) says stop, -1 on a fatal
@@ -369,6 +385,27 @@ emit(struct chain *c, const char *line, size_t n, int64_t ts, int ordered)
 		return 0;
 	if (pace(c, ts) < 0)
 		return 1;
+	if (c->recv && n > 1 && line[n - 1] == '}' &&
+	    !has_recv(line, n)) {
+		struct timespec now;
+		char t[TM_BUFSZ];
+
+		/*
+		 * Receipt time is taken once, here, before capture and spool,
+		 * so a replay of the capture gives the same bytes.
+		 */
+		clock_gettime(CLOCK_REALTIME, &now);
+		tm_format((int64_t)now.tv_sec * TM_NS_PER_S + now.tv_nsec, t);
+		buf_reset(&c->stamped);
+		buf_add(&c->stamped, line, n - 1);
+		if (n > 2)
+			buf_addc(&c->stamped, ',');
+		buf_adds(&c->stamped, "\"recv\":\"");
+		buf_adds(&c->stamped, t);
+		buf_adds(&c->stamped, "\"}");
+		line = c->stamped.s;
+		n = c->stamped.len;
+	}
 	if (c->cap != NULL && capture_write(c->cap, line, n, &e) < 0) {
 		report(c, &e);
 		return -1;
@@ -735,6 +772,9 @@ main(int argc, char *argv[])
 		case OPT_LIVE:
 			want_live = 1;
 			break;
+		case OPT_RECV:
+			c.recv = 1;
+			break;
 		case OPT_MAX_ENTRIES:
 			if (parse_size("--max-entries", optarg, 1, ULLONG_MAX,
 			    &fo.max_entries) < 0)
@@ -944,6 +984,7 @@ out:
 		diag_warn("%s", e.msg);
 		c.status = worse(c.status, EXIT_IO);
 	}
+	buf_free(&c.stamped);
 	for (i = 0; i < nsrc; i++)
 		sim_close(sims[i]);
 	free(sims);
