@@ -768,7 +768,7 @@ spool_sync(struct spool *s, struct twin_err *err)
 static int
 tail_new(struct spool *s, struct twin_err *err)
 {
-	char path[4096];
+	char path[4096], tmp[4100];
 	int fd;
 
 	if (s->wfd >= 0) {
@@ -779,19 +779,31 @@ tail_new(struct spool *s, struct twin_err *err)
 		s->wseg++;
 	}
 	segname(path, sizeof(path), s->dir, s->wseg);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+	/*
+	 * The segment gets its name only once its header is on disk (a
+	 * link, which refuses to replace an existing segment), so a kill
+	 * never leaves a headerless segment; a stray ".new" is ignored.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 	    0600);
 	if (fd < 0)
-		return ioerr(s, err, "create", path);
-	if (fsio_write_all(fd, SEG_MAGIC, SEG_HDR) < 0) {
-		ioerr(s, err, "write", path);
+		return ioerr(s, err, "create", tmp);
+	if (fsio_write_all(fd, SEG_MAGIC, SEG_HDR) < 0 || fdatasync(fd) < 0) {
+		ioerr(s, err, "write", tmp);
 		close(fd);
-		unlink(path);
+		unlink(tmp);
 		return -1;
 	}
+	if (link(tmp, path) < 0) {
+		ioerr(s, err, "create", path);
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	unlink(tmp);
 	/* The new name must survive a crash as well as its frames. */
-	if (fdatasync(fd) < 0 || dirsync(s, err) < 0) {
-		ioerr(s, err, "sync", path);
+	if (dirsync(s, err) < 0) {
 		close(fd);
 		unlink(path);
 		return -1;

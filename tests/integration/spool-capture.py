@@ -102,11 +102,13 @@ def run_cases(tmp):
     kills = 0
     for k in range(5):
         p = subprocess.Popen([ING, "-q", "-T", "acme", "--capture", cap,
-                              "--capture-size", "20000", "--rate", "10",
+                              "--capture-size", "20000", "--rate", "2",
                               "file:" + src],
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
-        t = threading.Timer(0.1 + 0.05 * k, p.send_signal,
+        # The paced replay takes 2.5 s: a kill at 0.3 to 0.7 s lands
+        # mid-write even on a loaded machine.
+        t = threading.Timer(0.3 + 0.1 * k, p.send_signal,
                             (signal.SIGKILL,))
         t.start()
         p.communicate(timeout=60)
