@@ -13,6 +13,7 @@
 #include "digest.h"
 #include "ndj.h"
 #include "rec.h"
+#include "fsio.h"
 #include "registry.h"
 #include "tm.h"
 #include "banned.h"
@@ -118,78 +119,6 @@ reg_lock(struct registry *r, struct twin_err *err)
 }
 
 static int
-sync_dir_of(const char *path)
-{
-	char *d = xstrdup(path), *s = strrchr(d, '/');
-	int fd, rc = 0;
-
-	if (s != NULL)
-		*s = '\0';
-	fd = open(s ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (fsync(fd) < 0 && errno != EINVAL)
-			rc = -1;
-		close(fd);
-	}
-	free(d);
-	return rc;
-}
-
-int
-reg_write_atomic(const char *path, const void *p, size_t n,
-    struct twin_err *err)
-{
-	struct buf tmp = BUF_INIT;
-	const char *s = p;
-	size_t off = 0;
-	ssize_t w;
-	int fd, rc = -1;
-
-	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(buf_str(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
-	if (fd < 0) {
-		err_set(err, TWIN_EIO, "cannot create '%s': %s", tmp.s,
-		    strerror(errno));
-		goto out;
-	}
-	while (off < n) {
-		w = write(fd, s + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			err_set(err, TWIN_EIO, "cannot write '%s': %s", tmp.s,
-			    strerror(errno));
-			close(fd);
-			goto unlink;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		err_set(err, TWIN_EIO, "cannot sync '%s': %s", tmp.s,
-		    strerror(errno));
-		goto unlink;
-	}
-	if (rename(tmp.s, path) < 0) {
-		err_set(err, TWIN_EIO, "cannot rename '%s': %s", tmp.s,
-		    strerror(errno));
-		goto unlink;
-	}
-	if (sync_dir_of(path) < 0) {
-		err_set(err, TWIN_EIO, "cannot sync the directory of '%s'",
-		    path);
-		goto out;
-	}
-	rc = 0;
-	goto out;
-unlink:
-	unlink(tmp.s);
-out:
-	buf_free(&tmp);
-	return rc;
-}
-
-static int
 read_all(const char *path, struct buf *b, struct twin_err *err)
 {
 	char tmp[65536];
@@ -276,7 +205,7 @@ reg_set_production(struct registry *r, const char *sha, struct twin_err *err)
 	memcpy(line, sha, 64);
 	line[64] = '\n';
 	line[65] = '\0';
-	rc = reg_write_atomic(p, line, 65, err);
+	rc = fsio_write_atomic(p, line, 65, 0644, err);
 	free(p);
 	return rc;
 }
@@ -309,7 +238,7 @@ reg_store(struct registry *r, const char *text, size_t len, char *sha,
 			return 0;
 	}
 	p = path_of(r, "models/", sha, ".json");
-	rc = reg_write_atomic(p, text, len, err);
+	rc = fsio_write_atomic(p, text, len, 0644, err);
 	free(p);
 	return rc < 0 ? -1 : 1;
 }
@@ -404,7 +333,7 @@ reg_card_write(struct registry *r, const char *sha, const json_t *card,
 
 	buf_json(&b, card);
 	buf_addc(&b, '\n');
-	rc = reg_write_atomic(p, b.s, b.len, err);
+	rc = fsio_write_atomic(p, b.s, b.len, 0644, err);
 	buf_free(&b);
 	free(p);
 	return rc;

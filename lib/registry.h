@@ -73,10 +73,6 @@ int reg_ledger_append(struct registry *r, json_t *entry,
 /* All ledger entries, as an array (new reference). */
 json_t *reg_ledger_read(struct registry *r, struct twin_err *err);
 
-/* Write a whole file atomically: temporary, fsync, rename, fsync dir. */
-int reg_write_atomic(const char *path, const void *p, size_t n,
-    struct twin_err *err);
-
 /* Check a model name: 64 lower-case hex digits. */
 int reg_valid_sha(const char *s);
 
