@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fastnum.h"
 #include "banned.h"
 
 static void
@@ -136,7 +137,7 @@ buf_str(struct buf *b)
 }
 
 int
-fmt_double(double x, char *out)
+fmt_double_printf(double x, char *out)
 {
 	int n, prec, i, plain;
 
@@ -169,6 +170,14 @@ fmt_double(double x, char *out)
 		out[n] = '\0';
 	}
 	return n;
+}
+
+int
+fmt_double(double x, char *out)
+{
+	int n = fastnum_format(x, out);
+
+	return n >= 0 ? n : fmt_double_printf(x, out);
 }
 
 int

@@ -46,9 +46,14 @@ const char *buf_str(struct buf *b);
 
 /*
  * Format a double into out (at least 32 bytes) in the shortest form that
- * round-trips; returns the length, or -1 for NaN or an infinity.
+ * round-trips; returns the length, or -1 for NaN or an infinity.  The
+ * easy values go through fastnum_format(), the rest through
+ * fmt_double_printf(): the shortest of printf's %.15g, %.16g and %.17g
+ * that strtod() reads back, the reference the tests hold the fast path
+ * to.
  */
 int fmt_double(double x, char *out);
+int fmt_double_printf(double x, char *out);
 
 /* JSON writing: a value, a string (n bytes), a number. */
 int buf_json(struct buf *b, const json_t *v); /* -1 on NaN/Inf (never) */

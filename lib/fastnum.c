@@ -69,9 +69,12 @@ fastnum_parse(const char *s, size_t n, double *x)
 
 /*
  * x = mant * 2^-shift rounded to p significant decimal digits: *q with
- * *k digits after the point.  Returns 1 when *q * 10^-k reads back as x
- * (it is strictly nearer to x than half the gap to x's neighbours), 0
- * when it does not, -1 when the case is not easy (an exact tie).
+ * *k digits after the point.  Since 10^kk = 5^kk 2^kk, x 10^kk is
+ * mant 5^kk / 2^(shift - kk), which fits 128 bits for kk up to 31.
+ * Returns 1 when *q * 10^-k reads back as x (it is strictly nearer to x
+ * than half the gap to x's neighbours: 2 dist < 5^kk in units of
+ * 2^-(shift - kk)), 0 when it does not, -1 when the case is not easy
+ * (an exact tie, or out of range).
  */
 static int
 round_p(uint64_t mant, int shift, int p, int xexp, uint64_t *q, int *k)
@@ -84,19 +87,24 @@ round_p(uint64_t mant, int shift, int p, int xexp, uint64_t *q, int *k)
 		10000000000000000ULL, 100000000000000000ULL,
 		1000000000000000000ULL, 10000000000000000000ULL
 	};
-	unsigned __int128 t, r, half, one, tenk, dist;
-	int kk, up;
+	unsigned __int128 t, r, half, one, fivek, dist;
+	uint64_t p5[28];
+	int kk, s, up, i;
 
+	p5[0] = 1;
+	for (i = 1; i < 28; i++)
+		p5[i] = p5[i - 1] * 5;
 	for (;;) {
 		kk = p - 1 - xexp;
-		if (kk < 0 || kk > 21)
+		s = shift - kk;
+		if (kk < 0 || kk > 31 || s < 1 || s > 127)
 			return -1;
-		tenk = kk <= 19 ? p10[kk] : (unsigned __int128)p10[19] *
-		    p10[kk - 19];
-		t = (unsigned __int128)mant * tenk;
-		one = (unsigned __int128)1 << shift;
+		fivek = kk <= 27 ? p5[kk] : (unsigned __int128)p5[27] *
+		    p5[kk - 27];
+		t = (unsigned __int128)mant * fivek;
+		one = (unsigned __int128)1 << s;
 		r = t & (one - 1);
-		t >>= shift;
+		t >>= s;
 		if (t < p10[p - 1]) {
 			xexp--;
 			continue;
@@ -124,9 +132,9 @@ round_p(uint64_t mant, int shift, int p, int xexp, uint64_t *q, int *k)
 			*q = p10[p - 1];
 			*k = kk - 1;
 		}
-		if (2 * dist == tenk)
+		if (2 * dist == fivek)
 			return -1;
-		return 2 * dist < tenk;
+		return 2 * dist < fivek;
 	}
 }
 
@@ -136,9 +144,9 @@ fastnum_format(double x, char *out)
 	char dig[24];
 	double a = fabs(x);
 	uint64_t bits, mant, q;
-	int shift, p, k, xexp, nd, i, o = 0, intd, rc;
+	int shift, p, k, xexp, nd, i, o = 0, intd, rc, e2, de;
 
-	if (!(a >= 1e-4 && a < 1e15))
+	if (!(a >= 1e-15 && a < 1e15))
 		return -1;
 	memcpy(&bits, &a, sizeof(bits));
 	mant = (bits & ((1ULL << 52) - 1));
@@ -146,11 +154,9 @@ fastnum_format(double x, char *out)
 		return -1;	/* a power of two: its gaps are uneven */
 	mant |= 1ULL << 52;
 	shift = 1075 - (int)(bits >> 52);
-	if (shift <= 0 || shift > 100)
-		return -1;
 	/* A first guess at the decimal exponent; round_p() corrects it. */
-	for (xexp = -4; xexp < 14 && pow10[xexp + 5] <= a * 10; xexp++)
-		;
+	e2 = (int)(bits >> 52) - 1023;
+	xexp = (int)floor(e2 * 0.30102999566398120);
 	for (p = 15; p <= 17; p++) {
 		rc = round_p(mant, shift, p, xexp, &q, &k);
 		if (rc < 0)
@@ -172,7 +178,20 @@ fastnum_format(double x, char *out)
 	if (x < 0)
 		out[o++] = '-';
 	intd = nd - k;
-	if (intd <= 0) {
+	if (intd <= -4) {
+		/* below 1e-4: printf's %g exponent form, d.ddde-XX */
+		out[o++] = dig[nd - 1];
+		if (nd > 1) {
+			out[o++] = '.';
+			for (i = nd - 2; i >= 0; i--)
+				out[o++] = dig[i];
+		}
+		de = 1 - intd;
+		out[o++] = 'e';
+		out[o++] = '-';
+		out[o++] = (char)('0' + de / 10);
+		out[o++] = (char)('0' + de % 10);
+	} else if (intd <= 0) {
 		out[o++] = '0';
 		out[o++] = '.';
 		for (i = intd; i < 0; i++)

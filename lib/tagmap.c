@@ -15,7 +15,6 @@
 #include "buf.h"
 #include "diag.h"
 #include "digest.h"
-#include "fastnum.h"
 #include "rec.h"
 #include "tagmap.h"
 #include "tm.h"
@@ -1349,19 +1348,6 @@ convert(const struct tagmap_entry *e, const struct unit *u, double x)
 	return unit_to_canonical(u, x);
 }
 
-/* buf_jnum(), the same text sooner for the common easy values. */
-static int
-put_num(struct buf *b, double x)
-{
-	char tmp[40];
-	int n = fastnum_format(x, tmp);
-
-	if (n < 0)
-		return buf_jnum(b, x);
-	buf_add(b, tmp, (size_t)n);
-	return 0;
-}
-
 /* buf_jstr() of s, from the cache when s is the string of last time. */
 static void
 put_str(struct buf *b, struct jcache *c, const char *s, size_t n)
@@ -1463,7 +1449,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 	switch (r->vkind) {
 	case RAWREC_SCALAR:
 		y = convert(e, u, r->v);
-		if (put_num(out, y) < 0)
+		if (buf_jnum(out, y) < 0)
 			goto overflow;
 		oor = out_of_range(e, y);
 		break;
@@ -1473,7 +1459,7 @@ tagmap_sample(struct tagmap *m, const struct rawrec *r, struct buf *out,
 			y = convert(e, u, r->vals[i]);
 			if (i > 0)
 				buf_addc(out, ',');
-			if (put_num(out, y) < 0)
+			if (buf_jnum(out, y) < 0)
 				goto overflow;
 			oor |= out_of_range(e, y);
 		}

@@ -40,7 +40,7 @@ check_numbers(const uint8_t *data, size_t size)
 	if (size >= sizeof(double)) {
 		memcpy(&x, data, sizeof(x));
 		if (isfinite(x) && fastnum_format(x, b) >= 0) {
-			fmt_double(x, a);
+			fmt_double_printf(x, a);
 			if (strcmp(a, b) != 0)
 				__builtin_trap();
 		}

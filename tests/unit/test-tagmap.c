@@ -312,7 +312,7 @@ test_fastnum(void)
 		if (fastnum_format(x, b) < 0)
 			continue;
 		fast++;
-		fmt_double(x, a);
+		fmt_double_printf(x, a);
 		if (strcmp(a, b) != 0 && bad++ < 5)
 			printf("# %.17g: fmt_double %s, fastnum %s\n", x, a, b);
 	}
@@ -322,7 +322,9 @@ test_fastnum(void)
 	T_STREQ(b, "1782.0", "an integral value keeps '.0'");
 	fastnum_format(0.0005, b);
 	T_STREQ(b, "0.0005", "small value in fixed notation");
-	T_OK(fastnum_format(0.00005, b) < 0, "below 1e-4 is left to printf");
+	fastnum_format(0.00005, b);
+	T_STREQ(b, "5e-05", "below 1e-4 in printf's exponent form");
+	T_OK(fastnum_format(1e-16, b) < 0, "below 1e-15 is left to printf");
 	T_OK(fastnum_format(1e15, b) < 0, "1e15 is left to printf");
 	T_OK(fastnum_format(0.5, b) < 0, "a power of two is left to printf");
 
