@@ -878,7 +878,36 @@ plain_init(void)
 		plain[c] = c != '"' && c != '\\';
 }
 
-/* A string without escapes, ASCII only; *off is its copy's offset. */
+/*
+ * The first byte at or after q that is not plain.  Eight bytes at a time
+ * while none of them is: a byte below 0x20, from 0x7f up, '"' or '\\'
+ * sets its high bit in t (the tests are exact about whether any byte
+ * matches, which is all the loop needs to know).
+ */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define HASZERO(w) (((w) - ONES) & ~(w) & HIGHS)
+
+static const char *
+plain_run(const char *q, const char *end)
+{
+	uint64_t w, t;
+
+	while (end - q >= 8) {
+		memcpy(&w, q, 8);
+		t = (((w - 0x20 * ONES) & ~w) | w | HASZERO(w ^ ('"' * ONES)) |
+		    HASZERO(w ^ ('\\' * ONES)) | HASZERO(w ^ (0x7f * ONES))) &
+		    HIGHS;
+		if (t != 0)
+			break;
+		q += 8;
+	}
+	while (q < end && plain[(unsigned char)*q])
+		q++;
+	return q;
+}
+
+/* A string without escapes, ASCII only: its bytes in the line. */
 static int
 sstr(struct scan *s, const char **str, size_t *len)
 {
@@ -887,10 +916,8 @@ sstr(struct scan *s, const char **str, size_t *len)
 	sp(s);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	q = ++s->p;
-	/* plain bytes in a run; the first other one decides */
-	while (q < s->end && plain[(unsigned char)*q])
-		q++;
+	q = plain_run(++s->p, s->end);
+	/* the first byte that is not plain decides */
 	if (q >= s->end || *q != '"')
 		return -1;
 	*str = s->p;
@@ -916,6 +943,7 @@ snum(struct scan *s, double *x)
 	const char *q, *b;
 	char tmp[64];
 	size_t n;
+	int real = 0;
 
 	sp(s);
 	b = q = s->p;
@@ -929,12 +957,14 @@ snum(struct scan *s, double *x)
 		while (q < s->end && *q >= '0' && *q <= '9')
 			q++;
 	if (q < s->end && *q == '.') {
+		real = 1;
 		if (++q >= s->end || *q < '0' || *q > '9')
 			return -1;
 		while (q < s->end && *q >= '0' && *q <= '9')
 			q++;
 	}
 	if (q < s->end && (*q == 'e' || *q == 'E')) {
+		real = 1;
 		q++;
 		if (q < s->end && (*q == '+' || *q == '-'))
 			q++;
@@ -946,8 +976,7 @@ snum(struct scan *s, double *x)
 	n = (size_t)(q - b);
 	s->p = q;
 	/* jansson refuses integers beyond 64 bits; leave those to it */
-	if (memchr(b, '.', n) == NULL && memchr(b, 'e', n) == NULL &&
-	    memchr(b, 'E', n) == NULL && n > 18)
+	if (!real && n > 18)
 		return -1;
 	if (fastnum_parse(b, n, x) == 0)
 		return 0;
@@ -986,7 +1015,8 @@ newkey(struct keys *ks, const char *k, size_t n)
 	if (ks->count == 64)
 		return -1;
 	for (i = 0; i < ks->count; i++)
-		if (ks->n[i] == n && memcmp(ks->k[i], k, n) == 0)
+		if (ks->n[i] == n && (n == 0 || (ks->k[i][0] == k[0] &&
+		    memcmp(ks->k[i], k, n) == 0)))
 			return -1;
 	ks->k[ks->count] = k;
 	ks->n[ks->count++] = n;
@@ -1063,8 +1093,12 @@ sskip(struct scan *s, int depth)
 /* Walk an object's members: fn is called with each key; -1 declines. */
 typedef int (*member_fn)(struct scan *, const char *, size_t, void *);
 
+/*
+ * uniq: the walk refuses a duplicate key itself; without it fn must (as
+ * m_top does: it takes each known key once and declines any other).
+ */
 static int
-sobject(struct scan *s, member_fn fn, void *arg)
+sobject(struct scan *s, member_fn fn, void *arg, int uniq)
 {
 	const char *k;
 	size_t n;
@@ -1079,7 +1113,7 @@ sobject(struct scan *s, member_fn fn, void *arg)
 		return 0;
 	}
 	for (;;) {
-		if (sstr(s, &k, &n) < 0 || newkey(&ks, k, n) < 0 ||
+		if (sstr(s, &k, &n) < 0 || (uniq && newkey(&ks, k, n) < 0) ||
 		    expect(s, ':') < 0 || fn(s, k, n, arg) < 0)
 			return -1;
 		sp(s);
@@ -1112,16 +1146,40 @@ once(struct scanstate *st, int k)
 	return 0;
 }
 
+/*
+ * A time string; the records of one window end come together, so the
+ * last text of each slot and its value are kept.
+ */
+static int
+stime(struct scan *s, int slot, int64_t *t)
+{
+	struct featrec *fr = s->fr;
+	const char *str;
+	size_t len;
+
+	if (sstr(s, &str, &len) < 0)
+		return -1;
+	if (len == fr->tlen[slot] && memcmp(str, fr->tstr[slot], len) == 0) {
+		*t = fr->tval[slot];
+		return 0;
+	}
+	if (tm_parse(str, len, t, NULL) < 0)
+		return -1;
+	if (len < sizeof(fr->tstr[slot])) {
+		memcpy(fr->tstr[slot], str, len);
+		fr->tlen[slot] = len;
+		fr->tval[slot] = *t;
+	}
+	return 0;
+}
+
 static int
 m_window(struct scan *s, const char *k, size_t n, void *arg)
 {
 	struct scanstate *st = arg;
-	const char *str;
-	size_t len;
 
 	if (keyis(k, n, "start")) {
-		if (once(st, K_START) < 0 || sstr(s, &str, &len) < 0 ||
-		    tm_parse(str, len, &s->fr->wstart, NULL) < 0)
+		if (once(st, K_START) < 0 || stime(s, 1, &s->fr->wstart) < 0)
 			return -1;
 		s->fr->has_wstart = 1;
 		return 0;
@@ -1197,8 +1255,8 @@ m_top(struct scan *s, const char *k, size_t n, void *arg)
 		return once(st, K_KIND) < 0 || sstr(s, &str, &len) < 0 ||
 		    !keyis(str, len, "feature") ? -1 : 0;
 	if (keyis(k, n, "ts"))
-		return once(st, K_TS) < 0 || sstr(s, &str, &len) < 0 ||
-		    tm_parse(str, len, &s->fr->ts, NULL) < 0 ? -1 : 0;
+		return once(st, K_TS) < 0 || stime(s, 0, &s->fr->ts) < 0 ?
+		    -1 : 0;
 	i = keyis(k, n, "tenant") ? 0 : keyis(k, n, "asset") ? 1 :
 	    keyis(k, n, "class") ? 2 : keyis(k, n, "channel") ? 3 :
 	    keyis(k, n, "site") ? 4 : -1;
@@ -1210,11 +1268,11 @@ m_top(struct scan *s, const char *k, size_t n, void *arg)
 		return 0;
 	}
 	if (keyis(k, n, "window"))
-		return once(st, K_WINDOW) < 0 ? -1 : sobject(s, m_window, st);
+		return once(st, K_WINDOW) < 0 ? -1 : sobject(s, m_window, st, 1);
 	if (keyis(k, n, "f"))
-		return once(st, K_F) < 0 ? -1 : sobject(s, m_f, st);
+		return once(st, K_F) < 0 ? -1 : sobject(s, m_f, st, 1);
 	if (keyis(k, n, "prov"))
-		return once(st, K_PROV) < 0 ? -1 : sobject(s, m_prov, st);
+		return once(st, K_PROV) < 0 ? -1 : sobject(s, m_prov, st, 1);
 	if (keyis(k, n, "unit"))
 		return once(st, K_UNIT) < 0 ? -1 : sskip(s, 1);
 	if (keyis(k, n, "speed_hz"))
@@ -1245,7 +1303,7 @@ featrec_scan(const char *line, size_t n, const char *want,
 	s.p = line;
 	s.end = line + n;
 	s.fr = fr;
-	if (sobject(&s, m_top, &st) < 0)
+	if (sobject(&s, m_top, &st, 0) < 0)
 		return 0;
 	sp(&s);
 	if (s.p != s.end || (st.seen & need) != need)

@@ -190,6 +190,10 @@ struct featrec {
 	double fval[FEATREC_MAX_F];
 	const char *src[FEATREC_MAX_SRC];
 	struct buf scratch;
+	/* the last "ts" and window start texts and their values */
+	char tstr[2][40];
+	size_t tlen[2];
+	int64_t tval[2];
 };
 
 int featrec_scan(const char *line, size_t n, const char *want,
