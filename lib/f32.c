@@ -262,21 +262,36 @@ f32_parse_array(const char *s, size_t n, double **v, size_t *cap)
 	}
 }
 
-/* Base64 digit values; 0xff for anything else. */
-static unsigned char b64tab[256];
+/*
+ * Base64 digit values already shifted into place for each of the four
+ * positions of a quantum, so a quantum is four lookups ORed; anything
+ * else than a digit sets bits 24..31, which no digit sets.
+ */
+static uint32_t b64tab[4][256];
 
 static void
 b64tab_init(void)
 {
 	static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/";
-	int i;
+	int i, k;
 
-	if (b64tab['B'] == 1)
+	if (b64tab[3]['B'] == 1)
 		return;
-	memset(b64tab, 0xff, sizeof(b64tab));
-	for (i = 0; i < 64; i++)
-		b64tab[(unsigned char)d[i]] = (unsigned char)i;
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 256; i++)
+			b64tab[k][i] = 0xff000000u;
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < 64; i++)
+			b64tab[k][(unsigned char)d[i]] =
+			    (uint32_t)i << (18 - 6 * k);
+}
+
+static uint32_t
+quantum(const unsigned char *p)
+{
+	return b64tab[0][p[0]] | b64tab[1][p[1]] | b64tab[2][p[2]] |
+	    b64tab[3][p[3]];
 }
 
 static double
@@ -318,20 +333,23 @@ f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 	full = n >= 16 ? (n - 16) / 16 : 0;
 	for (i = 0; i < full; i++, p += 16) {
 		unsigned char b[12];
-		int k;
+		uint32_t q0 = quantum(p), q1 = quantum(p + 4);
+		uint32_t q2 = quantum(p + 8), q3 = quantum(p + 12);
 
-		for (k = 0; k < 4; k++) {
-			unsigned a0 = b64tab[p[4 * k]], a1 = b64tab[p[4 * k + 1]];
-			unsigned a2 = b64tab[p[4 * k + 2]];
-			unsigned a3 = b64tab[p[4 * k + 3]];
-
-			if ((a0 | a1 | a2 | a3) & 0x80)
-				return -1;
-			q = a0 << 18 | a1 << 12 | a2 << 6 | a3;
-			b[3 * k] = (unsigned char)(q >> 16);
-			b[3 * k + 1] = (unsigned char)(q >> 8);
-			b[3 * k + 2] = (unsigned char)q;
-		}
+		if ((q0 | q1 | q2 | q3) & 0xff000000u)
+			return -1;
+		b[0] = (unsigned char)(q0 >> 16);
+		b[1] = (unsigned char)(q0 >> 8);
+		b[2] = (unsigned char)q0;
+		b[3] = (unsigned char)(q1 >> 16);
+		b[4] = (unsigned char)(q1 >> 8);
+		b[5] = (unsigned char)q1;
+		b[6] = (unsigned char)(q2 >> 16);
+		b[7] = (unsigned char)(q2 >> 8);
+		b[8] = (unsigned char)q2;
+		b[9] = (unsigned char)(q3 >> 16);
+		b[10] = (unsigned char)(q3 >> 8);
+		b[11] = (unsigned char)q3;
 		(*v)[3 * i] = f32_at(b);
 		(*v)[3 * i + 1] = f32_at(b + 4);
 		(*v)[3 * i + 2] = f32_at(b + 8);
@@ -340,17 +358,13 @@ f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 	o = 0;
 	for (; p < (const unsigned char *)s + n; p += 4) {
 		int last = p + 4 == (const unsigned char *)s + n, k;
-		unsigned a[4];
 
-		for (k = 0; k < 4; k++) {
-			if (last && k >= 4 - (int)pad) {
-				a[k] = 0;
-				continue;
-			}
-			if ((a[k] = b64tab[p[k]]) & 0x80)
-				return -1;
-		}
-		q = a[0] << 18 | a[1] << 12 | a[2] << 6 | a[3];
+		q = 0;
+		for (k = 0; k < 4; k++)
+			if (!last || k < 4 - (int)pad)
+				q |= b64tab[k][p[k]];
+		if (q & 0xff000000u)
+			return -1;
 		tail[o++] = (unsigned char)(q >> 16);
 		tail[o++] = (unsigned char)(q >> 8);
 		tail[o++] = (unsigned char)q;
