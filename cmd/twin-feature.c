@@ -34,26 +34,39 @@
 #include "banned.h"
 
 #define MAX_SRC 4
-#define SPEED_RING 64
+#define SPEED_MAX 65536		/* speed samples kept per source at most */
 
 struct speedpt {
 	int64_t t;
 	double hz;
 };
 
-/* Per asset: recent shaft speed samples, matched to windows by time. */
-struct asset {
-	char *name;
-	struct speedpt ring[SPEED_RING];
-	size_t nring, head;
-	struct asset *next;
+/*
+ * The samples of one speed channel of one asset of the tenant, sorted by
+ * time, for the windows of every stream whose speed follows it (the
+ * asset's own vibration channels, or a driven machine's).
+ */
+struct speedsrc {
+	char *tenant, *asset, *channel;
+	struct speedpt *pt;
+	size_t n, cap;
+	struct stream **users;	/* waveform streams that follow it */
+	size_t nusers;
+	struct speedsrc *next;
 };
+
+/* How a window's speed was found, for dq.speed. */
+enum speed_how { SPEED_NONE, SPEED_FIXED, SPEED_MEASURED, SPEED_NOMINAL,
+	SPEED_MISSING };
 
 struct stream {
 	char *asset, *channel, *site, *class, *unit;
 	const struct featspec_class *cls;
 	const struct featspec_chan *spec;
-	struct asset *as;
+	const struct featspec_speed *sp;	/* NULL: no speed */
+	struct speedsrc *spsrc;	/* when the speed comes from a channel */
+	int64_t smax;		/* newest record time pushed */
+	int64_t winlen_ns;	/* the window's length in time */
 	double rate_hz;		/* 0: scalar series */
 	struct win *win;
 	char *src[MAX_SRC];
@@ -63,9 +76,25 @@ struct stream {
 	struct stream *next;
 };
 
+/*
+ * A closed window waiting for the speed samples of its time: kept until
+ * the input's watermark passes its end, with what the record needs.
+ */
+struct held {
+	struct stream *s;
+	struct win_ready w;
+	double *x, *t;
+	char *src[MAX_SRC];
+	size_t nsrc;
+	uint64_t flagged;
+	struct held *next;
+};
+
 struct totals {
 	uint64_t records, samples, windows, passed, skipped;
 	uint64_t expected, received, nan, oor, flat, spikes;
+	uint64_t speed_samples, speed_late, speed_dropped;
+	uint64_t speed_nominal, speed_missing;
 };
 
 static struct featspec *spec;
@@ -74,7 +103,10 @@ static struct out *out;
 static struct feat_ws *ws;
 static struct stream **tab;
 static size_t tabsz, nstreams;
-static struct asset *assets;
+static struct speedsrc **srctab;
+static size_t srctabsz, nsrcs;
+static struct held *held, **heldtail = &held;
+static int64_t maxts = INT64_MIN;	/* newest sample time of the input */
 static struct totals tot;
 static double *vals;
 static size_t valcap;
@@ -139,58 +171,170 @@ stream_add(struct stream *s)
 	nstreams++;
 }
 
-static struct asset *
-asset_get(const char *name)
+static uint64_t
+hash3(const char *t, const char *a, const char *c)
 {
-	struct asset *a;
+	uint64_t h = hash2(t, a);
 
-	for (a = assets; a != NULL; a = a->next)
-		if (strcmp(a->name, name) == 0)
-			return a;
-	a = xcalloc(1, sizeof(*a));
-	a->name = xstrdup(name);
-	a->next = assets;
-	assets = a;
-	return a;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	return h;
 }
 
-static void
-speed_add(struct asset *a, int64_t t, double hz)
+/* The speed source of (tenant, asset, channel), made on first use. */
+static struct speedsrc *
+speedsrc_get(const char *ten, const char *asset, const char *channel)
 {
-	a->ring[a->head] = (struct speedpt){ t, hz };
-	a->head = (a->head + 1) % SPEED_RING;
-	if (a->nring < SPEED_RING)
-		a->nring++;
+	struct speedsrc **nt, *p, *next;
+	size_t i, nsz;
+
+	if (srctabsz > 0)
+		for (p = srctab[hash3(ten, asset, channel) % srctabsz];
+		    p != NULL; p = p->next)
+			if (strcmp(p->tenant, ten) == 0 &&
+			    strcmp(p->asset, asset) == 0 &&
+			    strcmp(p->channel, channel) == 0)
+				return p;
+	if (nsrcs + 1 > srctabsz) {
+		nsz = srctabsz ? 2 * srctabsz : 16;
+		nt = xcalloc(nsz, sizeof(*nt));
+		for (i = 0; i < srctabsz; i++)
+			for (p = srctab[i]; p != NULL; p = next) {
+				next = p->next;
+				p->next = nt[hash3(p->tenant, p->asset,
+				    p->channel) % nsz];
+				nt[hash3(p->tenant, p->asset, p->channel) %
+				    nsz] = p;
+			}
+		free(srctab);
+		srctab = nt;
+		srctabsz = nsz;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->tenant = xstrdup(ten);
+	p->asset = xstrdup(asset);
+	p->channel = xstrdup(channel);
+	i = hash3(ten, asset, channel) % srctabsz;
+	p->next = srctab[i];
+	srctab[i] = p;
+	nsrcs++;
+	return p;
+}
+
+static int64_t
+sub_sat(int64_t a, int64_t b)
+{
+	return a < INT64_MIN + b ? INT64_MIN : a - b;
 }
 
 /*
- * Shaft speed for a window: the mean of speed samples inside it, else
- * the latest one before its end no older than max_age.
+ * The oldest time a window that follows src may still need a speed
+ * sample from: max_age before the earliest window start still to come,
+ * held, or of a stream not seen yet (the watermark).
+ */
+static int64_t
+speedsrc_need(const struct speedsrc *src)
+{
+	const struct held *h;
+	int64_t b = sub_sat(maxts, spec->lateness_ns), u;
+	size_t i;
+
+	for (i = 0; i < src->nusers; i++) {
+		u = sub_sat(sub_sat(src->users[i]->smax, spec->lateness_ns),
+		    src->users[i]->winlen_ns);
+		if (u < b)
+			b = u;
+	}
+	for (h = held; h != NULL; h = h->next)
+		if (h->s->spsrc == src && h->w.start < b)
+			b = h->w.start;
+	return sub_sat(b, spec->max_age_ns);
+}
+
+/* Insert a speed sample in time order, making room first. */
+static void
+speedsrc_add(struct speedsrc *src, int64_t t, double hz)
+{
+	size_t i, drop;
+	int64_t need;
+
+	if (src->n == src->cap) {
+		need = speedsrc_need(src);
+		for (drop = 0; drop < src->n && src->pt[drop].t < need; drop++)
+			;
+		if (drop == 0 && src->cap >= SPEED_MAX) {
+			drop = 1;
+			tot.speed_dropped++;
+		}
+		memmove(src->pt, src->pt + drop, (src->n - drop) *
+		    sizeof(*src->pt));
+		src->n -= drop;
+		if (src->n == src->cap) {
+			src->cap = src->cap ? 2 * src->cap : 64;
+			src->pt = xrealloc(src->pt, src->cap *
+			    sizeof(*src->pt));
+		}
+	}
+	for (i = src->n; i > 0 && src->pt[i - 1].t > t; i--)
+		;
+	memmove(src->pt + i + 1, src->pt + i, (src->n - i) *
+	    sizeof(*src->pt));
+	src->pt[i] = (struct speedpt){ t, hz };
+	src->n++;
+}
+
+/* First sample at or after t. */
+static size_t
+speedsrc_find(const struct speedsrc *src, int64_t t)
+{
+	size_t lo = 0, hi = src->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (src->pt[mid].t < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Shaft speed in Hz for the window [start, end): the mean of the source's
+ * samples inside it, else of its latest samples before it if no older
+ * than max_age at the window's end, times the ratio; else the nominal
+ * rpm.  Only samples that arrived before the window closed are there.
  */
 static double
-speed_for(const struct stream *s, int64_t start, int64_t end)
+speed_for(const struct stream *s, int64_t start, int64_t end,
+    enum speed_how *how)
 {
-	const struct featspec_speed *sp;
-	const struct speedpt *best = NULL, *p;
+	const struct featspec_speed *sp = s->sp;
+	const struct speedsrc *src = s->spsrc;
 	double sum = 0;
-	size_t i, n = 0;
+	size_t i, j, n = 0;
 
-	if ((sp = featspec_speed(spec, s->cls, s->asset)) == NULL)
+	*how = SPEED_NONE;
+	if (sp == NULL)
 		return 0;
-	if (sp->rpm > 0)
+	*how = SPEED_FIXED;
+	if (sp->channel == NULL)
 		return sp->rpm / 60;
-	for (i = 0; i < s->as->nring; i++) {
-		p = &s->as->ring[i];
-		if (p->t >= start && p->t <= end) {
-			sum += p->hz;
-			n++;
-		} else if (p->t < start && end - p->t <= sp->max_age_ns &&
-		    (best == NULL || p->t > best->t))
-			best = p;
+	i = speedsrc_find(src, start);
+	for (j = i; j < src->n && src->pt[j].t < end; j++, n++)
+		sum += src->pt[j].hz;
+	if (n == 0 && i > 0 && src->pt[i - 1].t >= sub_sat(end,
+	    sp->max_age_ns))
+		for (j = i; j > 0 && src->pt[j - 1].t == src->pt[i - 1].t;
+		    j--, n++)
+			sum += src->pt[j - 1].hz;
+	if (n > 0) {
+		*how = SPEED_MEASURED;
+		return sum / (double)n * sp->ratio;
 	}
-	if (n > 0)
-		return sum / (double)n;
-	return best != NULL ? best->hz : 0;
+	*how = sp->rpm > 0 ? SPEED_NOMINAL : SPEED_MISSING;
+	return sp->rpm / 60;
 }
 
 static void
@@ -235,9 +379,9 @@ jint(struct buf *b, const char *k, long long v)
 
 /* A closed window: compute its features and write the record. */
 static int
-emit(void *arg, const struct win_ready *w, struct twin_err *err)
+record(struct stream *s, const struct win_ready *w, char *const *srcv,
+    size_t nsrc, uint64_t flagged, struct twin_err *err)
 {
-	struct stream *s = arg;
 	const struct featspec_chan *c = s->spec;
 	const struct featspec_bearing *br = NULL;
 	struct feat_opts fo = c->fo;
@@ -246,13 +390,13 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 	struct buf *b = out_buf(out);
 	double lim[3], speed;
 	char zone = 0;
+	enum speed_how how;
 	size_t i;
 
 	fo.rate_hz = s->rate_hz;
-	speed = speed_for(s, w->start, w->end);
+	speed = speed_for(s, w->start, w->end, &how);
 	fo.speed_hz = speed;
-	fo.speed_refine = speed > 0 && featspec_speed(spec, s->cls,
-	    s->asset)->refine;
+	fo.speed_refine = speed > 0 && s->sp->refine;
 	if (c->bearing != NULL)
 		br = featspec_bearing(s->cls, c->bearing);
 	else if (strncmp(s->channel, "vibration.", 10) == 0) {
@@ -276,8 +420,7 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 		return -1;
 	feat_quality(w->x, w->n, c->range_lo, c->has_range ? c->range_hi :
 	    c->range_lo, c->spike_k, c->flat_eps, &dq);
-	dq.out_of_range += s->flagged;
-	s->flagged = 0;
+	dq.out_of_range += flagged;
 
 	buf_adds(b, "{\"kind\":\"feature\"");
 	jtime(b, "ts", w->end);
@@ -326,17 +469,24 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 	jkey(b, "dq");
 	buf_addf(b, "{\"expected\":%llu,\"received\":%llu,\"gaps\":%llu,"
 	    "\"nan\":%zu,\"out_of_range\":%zu,\"flatline\":%s,"
-	    "\"spikes\":%zu,\"late\":%llu}",
+	    "\"spikes\":%zu,\"late\":%llu",
 	    (unsigned long long)w->expected, (unsigned long long)w->received,
 	    (unsigned long long)w->gaps, dq.nan, dq.out_of_range,
 	    dq.flatline ? "true" : "false", dq.spikes,
 	    (unsigned long long)w->late);
+	if (s->spsrc != NULL) {
+		jsval(b, "speed", how == SPEED_MEASURED ? "measured" :
+		    how == SPEED_NOMINAL ? "nominal" : "missing");
+		tot.speed_nominal += how == SPEED_NOMINAL;
+		tot.speed_missing += how == SPEED_MISSING;
+	}
+	buf_addc(b, '}');
 	jkey(b, "prov");
 	buf_adds(b, "{\"src\":[");
-	for (i = 0; i < s->nsrc; i++) {
+	for (i = 0; i < nsrc; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		buf_jstr(b, s->src[i], strlen(s->src[i]));
+		buf_jstr(b, srcv[i], strlen(srcv[i]));
 	}
 	buf_addc(b, ']');
 	jtime(b, "from", w->start);
@@ -354,13 +504,89 @@ emit(void *arg, const struct win_ready *w, struct twin_err *err)
 	tot.oor += dq.out_of_range;
 	tot.flat += dq.flatline != 0;
 	tot.spikes += dq.spikes;
+	return out_end_record(out, err);
+}
+
+static void
+held_free(struct held *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nsrc; i++)
+		free(h->src[i]);
+	free(h->x);
+	free(h->t);
+	free(h);
+}
+
+/*
+ * Write the held windows whose end the watermark has passed (all of them
+ * at the end of input), in the order they closed.
+ */
+static int
+release_held(int all, struct twin_err *err)
+{
+	struct held **hp = &held, *h;
+	int64_t wm = sub_sat(maxts, spec->lateness_ns);
+	int rc;
+
+	while ((h = *hp) != NULL) {
+		if (!all && h->w.end > wm) {
+			hp = &h->next;
+			continue;
+		}
+		*hp = h->next;
+		if (*hp == NULL)
+			heldtail = hp;
+		rc = record(h->s, &h->w, h->src, h->nsrc, h->flagged, err);
+		held_free(h);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A window closed in its stream.  One whose speed comes from a channel
+ * waits until the watermark passes its end, so that speed samples of its
+ * time arriving within the allowed lateness are there whatever the order
+ * of the streams; the others are written at once.
+ */
+static int
+emit(void *arg, const struct win_ready *w, struct twin_err *err)
+{
+	struct stream *s = arg;
+	struct held *h;
+	int rc = 0;
+
+	if (s->spsrc == NULL || w->end <= sub_sat(maxts, spec->lateness_ns))
+		rc = record(s, w, s->src, s->nsrc, s->flagged, err);
+	else {
+		h = xcalloc(1, sizeof(*h));
+		h->s = s;
+		h->w = *w;
+		h->x = xmalloc((w->n ? w->n : 1) * sizeof(double));
+		memcpy(h->x, w->x, w->n * sizeof(double));
+		if (w->t != NULL) {
+			h->t = xmalloc((w->n ? w->n : 1) * sizeof(double));
+			memcpy(h->t, w->t, w->n * sizeof(double));
+		}
+		h->w.x = h->x;
+		h->w.t = h->t;
+		for (; h->nsrc < s->nsrc; h->nsrc++)
+			h->src[h->nsrc] = xstrdup(s->src[h->nsrc]);
+		h->flagged = s->flagged;
+		*heldtail = h;
+		heldtail = &h->next;
+	}
+	s->flagged = 0;
 	/* Keep only the newest source for the next window. */
 	while (s->nsrc > 1) {
 		free(s->src[0]);
 		memmove(s->src, s->src + 1, (s->nsrc - 1) * sizeof(char *));
 		s->nsrc--;
 	}
-	return out_end_record(out, err);
+	return rc;
 }
 
 static void
@@ -481,7 +707,6 @@ sample(const json_t *r, int64_t ts, long fast, int str,
 	const char *asset, *channel, *class, *unit, *q, *src;
 	const struct featspec_class *cls;
 	const struct featspec_chan *c;
-	const struct featspec_speed *sp;
 	struct stream *s;
 	json_t *fl, *prov;
 	double rate;
@@ -499,14 +724,12 @@ sample(const json_t *r, int64_t ts, long fast, int str,
 		for (i = 0; i < n; i++)
 			vals[i] = NAN;
 	tot.samples += n;
-	if ((cls = featspec_class(spec, class)) == NULL) {
-		tot.skipped++;
-		return 0;
-	}
-	/* A speed channel feeds the asset's speed, featured or not. */
-	sp = featspec_speed(spec, cls, asset);
-	if (sp != NULL && sp->channel != NULL &&
-	    strcmp(sp->channel, channel) == 0) {
+	cls = featspec_class(spec, class);
+	/*
+	 * A speed channel feeds the speed of its asset or of the assets that
+	 * follow it, featured or not, of any class.
+	 */
+	if (featspec_speed_source(spec, cls, asset, channel)) {
 		double sum = 0, k = 1.0 / 60;
 		size_t m = 0;
 
@@ -520,8 +743,22 @@ sample(const json_t *r, int64_t ts, long fast, int str,
 				sum += vals[i];
 				m++;
 			}
-		if (m > 0 && sum > 0)
-			speed_add(asset_get(asset), ts, sum / (double)m * k);
+		if (m > 0 && sum > 0) {
+			tot.speed_samples++;
+			if (ts < sub_sat(maxts, spec->lateness_ns))
+				tot.speed_late++;
+			speedsrc_add(speedsrc_get(tenant, asset, channel), ts,
+			    sum / (double)m * k);
+		}
+	}
+	if (ts > maxts) {
+		maxts = ts;
+		if (held != NULL && release_held(0, err) < 0)
+			return -1;
+	}
+	if (cls == NULL) {
+		tot.skipped++;
+		return 0;
 	}
 	if ((c = featspec_chan(cls, channel)) == NULL) {
 		tot.skipped++;
@@ -564,8 +801,22 @@ sample(const json_t *r, int64_t ts, long fast, int str,
 		s->unit = unit ? xstrdup(unit) : NULL;
 		s->cls = cls;
 		s->spec = c;
-		s->as = asset_get(asset);
+		s->sp = featspec_speed(spec, cls, asset);
 		s->rate_hz = rate;
+		s->smax = ts;
+		s->winlen_ns = c->by_count && rate > 0 ?
+		    (int64_t)ceil((double)c->n * 1e9 / rate) : c->len_ns;
+		/* Only waveform windows use the speed. */
+		if (s->sp != NULL && s->sp->channel != NULL && rate > 0) {
+			struct speedsrc *ss = speedsrc_get(tenant,
+			    s->sp->asset ? s->sp->asset : asset,
+			    s->sp->channel);
+
+			ss->users = xrealloc(ss->users, (ss->nusers + 1) *
+			    sizeof(*ss->users));
+			ss->users[ss->nusers++] = s;
+			s->spsrc = ss;
+		}
 		stream_add(s);
 	} else {
 		if (strcmp(s->class, class) != 0)
@@ -601,6 +852,8 @@ sample(const json_t *r, int64_t ts, long fast, int str,
 			    strcmp(json_string_value(e), "out_of_range") == 0)
 				s->flagged += n;
 	}
+	if (ts > s->smax)
+		s->smax = ts;
 	rc = win_push(s->win, ts, vals, n, emit, s, err);
 	return rc < 0 ? -1 : 0;
 }
@@ -722,6 +975,8 @@ finish(struct twin_err *err)
 			gaps += wt.gaps;
 			late += wt.late;
 		}
+	if (release_held(1, err) < 0)
+		return -1;
 	diag_info("%llu records, %llu samples, %llu windows from %zu "
 	    "streams, %llu passed through, %llu without a spec",
 	    (unsigned long long)tot.records, (unsigned long long)tot.samples,
@@ -735,6 +990,14 @@ finish(struct twin_err *err)
 	    (unsigned long long)tot.oor, (unsigned long long)tot.flat,
 	    (unsigned long long)tot.spikes, (unsigned long long)late,
 	    (unsigned long long)dropped);
+	if (nsrcs > 0)
+		diag_info("speed: %llu samples from %zu channels, %llu late, "
+		    "%llu dropped; windows on the nominal speed %llu, without "
+		    "a speed %llu", (unsigned long long)tot.speed_samples,
+		    nsrcs, (unsigned long long)tot.speed_late,
+		    (unsigned long long)tot.speed_dropped,
+		    (unsigned long long)tot.speed_nominal,
+		    (unsigned long long)tot.speed_missing);
 	return 0;
 }
 
@@ -742,7 +1005,8 @@ static void
 cleanup(void)
 {
 	struct stream *s, *next;
-	struct asset *a, *an;
+	struct speedsrc *p, *pn;
+	struct held *h;
 	size_t i, j;
 
 	for (i = 0; i < tabsz; i++)
@@ -759,11 +1023,21 @@ cleanup(void)
 			free(s);
 		}
 	free(tab);
-	for (a = assets; a != NULL; a = an) {
-		an = a->next;
-		free(a->name);
-		free(a);
+	while ((h = held) != NULL) {
+		held = h->next;
+		held_free(h);
 	}
+	for (i = 0; i < srctabsz; i++)
+		for (p = srctab[i]; p != NULL; p = pn) {
+			pn = p->next;
+			free(p->tenant);
+			free(p->asset);
+			free(p->channel);
+			free(p->pt);
+			free(p->users);
+			free(p);
+		}
+	free(srctab);
 	free(vals);
 	feat_ws_free(ws);
 	featspec_free(spec);

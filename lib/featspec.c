@@ -212,13 +212,30 @@ parse_iso(json_t *o, const char *where, struct featspec_iso *iso,
 	return 0;
 }
 
+/* Quote a name from the spec for a message, control bytes made '?'. */
+static void
+quote(char *dst, size_t n, const char *fmt, const char *name)
+{
+	size_t i;
+
+	snprintf(dst, n, fmt, name);
+	for (i = 0; dst[i]; i++)
+		if ((unsigned char)dst[i] < 0x20)
+			dst[i] = '?';
+}
+
+/*
+ * A speed source.  own is set for a per-asset override, the only place
+ * that may name another asset as the source.
+ */
 static int
-parse_speed(json_t *o, const char *where, struct featspec_speed *sp,
+parse_speed(json_t *o, const char *where, int own, struct featspec_speed *sp,
     struct twin_err *err)
 {
-	static const char *const k[] = { "channel", "rpm", "max_age",
-	    "refine", NULL };
+	static const char *const k[] = { "channel", "asset", "ratio", "rpm",
+	    "max_age", "refine", NULL };
 	json_t *v;
+	char w[WHERE], m[128];
 
 	if (keys_ok(o, where, k, err) < 0)
 		return -1;
@@ -228,13 +245,34 @@ parse_speed(json_t *o, const char *where, struct featspec_speed *sp,
 		sp->refine = json_is_true(v);
 	}
 	sp->max_age_ns = 10 * TM_NS_PER_S;
+	sp->ratio = 1;
 	if (str(o, "channel", where, 128, &sp->channel, err) < 0 ||
+	    str(o, "asset", where, 128, &sp->asset, err) < 0 ||
 	    num(o, "rpm", where, 1, 1e6, &sp->rpm, err) < 0 ||
 	    dur(o, "max_age", where, 0, 86400 * TM_NS_PER_S, &sp->max_age_ns,
 	    err) < 0)
 		return -1;
-	if ((sp->channel == NULL) == (sp->rpm <= 0))
-		return bad(err, where, "give exactly one of 'channel' or 'rpm'");
+	if ((v = json_object_get(o, "ratio")) != NULL) {
+		at(w, "%s.ratio", where);
+		if (!json_is_number(v))
+			return bad(err, w, "not a number");
+		sp->ratio = json_number_value(v);
+		if (!(sp->ratio > 0 && sp->ratio <= 1000)) {
+			snprintf(m, sizeof(m), "%.15g is out of range (above 0, "
+			    "at most 1000)", sp->ratio);
+			return bad(err, w, m);
+		}
+	}
+	if (sp->channel == NULL && sp->rpm <= 0)
+		return bad(err, where, "give 'channel', 'rpm' or both");
+	if (sp->channel == NULL && (sp->asset != NULL ||
+	    json_object_get(o, "ratio") != NULL))
+		return bad(err, where, "'asset' and 'ratio' need a 'channel'");
+	if (sp->asset != NULL && !own) {
+		at(w, "%s.asset", where);
+		return bad(err, w, "a class cannot take its speed from one "
+		    "asset; say so per asset under 'assets'");
+	}
 	return 0;
 }
 
@@ -448,7 +486,7 @@ parse_class(json_t *o, const char *where, struct featspec_class *c,
 		return -1;
 	if ((v = json_object_get(o, "speed")) != NULL) {
 		at(w, "%s.speed", where);
-		if (parse_speed(v, w, &c->speed, err) < 0)
+		if (parse_speed(v, w, 0, &c->speed, err) < 0)
 			return -1;
 	}
 	if ((v = json_object_get(o, "iso")) != NULL) {
@@ -599,6 +637,43 @@ load_isotable(struct featspec *s, const char *path, const char *basedir,
 	return rc;
 }
 
+/*
+ * A source asset must have an entry under "assets" (even {}), so that a
+ * misspelt name is an error here rather than a speed that never comes.
+ */
+static int
+check_sources(struct featspec *s, struct twin_err *err)
+{
+	const struct featspec_speed *sp;
+	char w[WHERE], m[200];
+	size_t i, j;
+
+	for (i = 0; i < s->nclasses; i++)
+		if (s->classes[i].speed.channel != NULL &&
+		    s->classes[i].speed.max_age_ns > s->max_age_ns)
+			s->max_age_ns = s->classes[i].speed.max_age_ns;
+	for (i = 0; i < s->nassets; i++) {
+		sp = &s->assets[i].speed;
+		if (!s->assets[i].has_speed || sp->channel == NULL)
+			continue;
+		if (sp->max_age_ns > s->max_age_ns)
+			s->max_age_ns = sp->max_age_ns;
+		if (sp->asset == NULL)
+			continue;
+		for (j = 0; j < s->nassets; j++)
+			if (strcmp(s->assets[j].name, sp->asset) == 0)
+				break;
+		if (j == s->nassets) {
+			at(w, "assets.%.64s.speed.asset", s->assets[i].name);
+			quote(m, sizeof(m), "unknown asset '%.64s' (a speed "
+			    "source needs an entry under 'assets', {} will do)",
+			    sp->asset);
+			return bad(err, w, m);
+		}
+	}
+	return 0;
+}
+
 static int
 parse_root(struct featspec *s, json_t *root, const char *basedir,
     struct twin_err *err)
@@ -664,7 +739,7 @@ parse_root(struct featspec *s, json_t *root, const char *basedir,
 
 				at(w2, "%s.speed", w);
 				a->has_speed = 1;
-				if (parse_speed(x, w2, &a->speed, err) < 0)
+				if (parse_speed(x, w2, 1, &a->speed, err) < 0)
 					return -1;
 			}
 			if ((x = json_object_get(e, "iso")) != NULL) {
@@ -676,7 +751,7 @@ parse_root(struct featspec *s, json_t *root, const char *basedir,
 			}
 		}
 	}
-	return 0;
+	return check_sources(s, err);
 }
 
 struct featspec *
@@ -745,6 +820,7 @@ featspec_load(const char *path, struct twin_err *err)
 static void
 speed_free(struct featspec_speed *sp)
 {
+	free(sp->asset);
 	free(sp->channel);
 }
 
@@ -837,6 +913,27 @@ featspec_speed(const struct featspec *s, const struct featspec_class *c,
 	if (c->speed.channel != NULL || c->speed.rpm > 0)
 		return &c->speed;
 	return NULL;
+}
+
+int
+featspec_speed_source(const struct featspec *s,
+    const struct featspec_class *cls, const char *name, const char *channel)
+{
+	const struct featspec_speed *sp;
+	size_t i;
+
+	if (cls != NULL && (sp = featspec_speed(s, cls, name)) != NULL &&
+	    sp->channel != NULL && sp->asset == NULL &&
+	    strcmp(sp->channel, channel) == 0)
+		return 1;
+	for (i = 0; i < s->nassets; i++) {
+		sp = &s->assets[i].speed;
+		if (s->assets[i].has_speed && sp->asset != NULL &&
+		    strcmp(sp->channel, channel) == 0 &&
+		    strcmp(sp->asset, name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 int

@@ -46,9 +46,18 @@ struct featspec_bearing {
 	struct feat_bearing b;
 };
 
+/*
+ * Where a shaft's speed comes from: a fixed rpm, or an rpm (or Hz)
+ * channel of the asset itself or, for an asset override, of another
+ * asset of the same tenant (a motor driving a pump), times a ratio for a
+ * belt or gearbox.  With a channel, rpm is the nominal speed used when
+ * the channel has no sample recent enough.
+ */
 struct featspec_speed {
-	char *channel;		/* an rpm channel of the asset, or NULL */
-	double rpm;		/* fixed speed when > 0 */
+	char *asset;		/* the source asset, NULL: the asset itself */
+	char *channel;		/* an rpm or Hz channel, or NULL */
+	double ratio;		/* this shaft's speed over the source's */
+	double rpm;		/* fixed or nominal speed when > 0 */
 	int64_t max_age_ns;	/* oldest speed sample used for a window */
 	int refine;		/* refine from the 1x line of each spectrum */
 };
@@ -94,6 +103,7 @@ struct featspec {
 	} *iso;
 	size_t niso;
 	char *iso_sha256;
+	int64_t max_age_ns;	/* the largest speed max_age of the spec */
 };
 
 /* Load a spec file; the ISO table it names is read relative to it. */
@@ -116,6 +126,13 @@ const struct featspec_bearing *featspec_bearing(
 /* The speed source of an asset (its override, else its class's). */
 const struct featspec_speed *featspec_speed(const struct featspec *s,
     const struct featspec_class *c, const char *asset);
+/*
+ * Whether samples of an asset's channel give a speed: its own speed
+ * channel (cls, the asset's class, may be NULL) or another asset's source.
+ */
+int featspec_speed_source(const struct featspec *s,
+    const struct featspec_class *cls, const char *asset,
+    const char *channel);
 /* ISO zone limits for an asset; -1 when none apply. */
 int featspec_iso_limits(const struct featspec *s,
     const struct featspec_class *c, const char *asset, double lim[3]);
