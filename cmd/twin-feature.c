@@ -321,6 +321,10 @@ speed_for(const struct stream *s, int64_t start, int64_t end,
 	*how = SPEED_FIXED;
 	if (sp->channel == NULL)
 		return sp->rpm / 60;
+	/* A scalar series follows no speed. */
+	*how = SPEED_NONE;
+	if (src == NULL)
+		return 0;
 	i = speedsrc_find(src, start);
 	for (j = i; j < src->n && src->pt[j].t < end; j++, n++)
 		sum += src->pt[j].hz;
