@@ -71,6 +71,28 @@ struct group {
 	char *src[MAX_SRC];	/* prov.src strings */
 	size_t nsrc;
 	char *spec;		/* prov.spec_sha256 of the first record */
+	struct buf hdr;		/* ,"tenant":..,"class":.. as JSON text */
+	int hdr_site;		/* hdr was made with site */
+};
+
+/*
+ * What the record loop needs per class of the model, made once: each
+ * feature's name as the start of its JSON object, the model indices of
+ * the features of a channel in the order its records name them, and a
+ * result to score into.
+ */
+struct chmap {
+	char *channel;
+	size_t nf;
+	char **fname;
+	int *ix;		/* model index per name, or -1 */
+};
+
+struct clsinfo {
+	struct buf *fjson;	/* p: {"feature":"<name>","value": */
+	struct chmap *ch;
+	size_t nch;
+	struct model_result r;
 };
 
 struct drift_cls {
@@ -95,7 +117,10 @@ static size_t ndcls;
 static int64_t drift_win;
 static json_t *warned;		/* unknown classes already reported */
 static json_t *fmaps;		/* class -> "<channel>:<name>" -> index */
+static struct clsinfo *cinfo;	/* per class of the model */
+static size_t ncinfo;
 static struct buf keybuf;
+static struct buf sha_json;	/* ,"model_sha256":"<sha>" */
 static struct featrec score_fr;
 static volatile sig_atomic_t hup;
 static unsigned long long nempty;	/* windows with no model feature */
@@ -138,22 +163,118 @@ drift_clear(void)
 	ndcls = 0;
 }
 
-/* Feature name -> index maps of every class of the model. */
+static void
+cinfo_clear(void)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < ncinfo; i++) {
+		struct clsinfo *ci = &cinfo[i];
+
+		for (j = 0; j < model->cls[i].p; j++)
+			buf_free(&ci->fjson[j]);
+		free(ci->fjson);
+		for (j = 0; j < ci->nch; j++) {
+			for (k = 0; k < ci->ch[j].nf; k++)
+				free(ci->ch[j].fname[k]);
+			free(ci->ch[j].fname);
+			free(ci->ch[j].ix);
+			free(ci->ch[j].channel);
+		}
+		free(ci->ch);
+		model_result_free(&ci->r);
+	}
+	free(cinfo);
+	cinfo = NULL;
+	ncinfo = 0;
+}
+
+/* Feature name -> index maps and the per-class state of the model. */
 static void
 build_fmaps(void)
 {
+	const struct model_class *mc;
 	json_t *o;
 	size_t i, j;
 
 	json_decref(fmaps);
 	fmaps = json_object();
+	cinfo = xcalloc(model->ncls, sizeof(*cinfo));
+	ncinfo = model->ncls;
 	for (i = 0; i < model->ncls; i++) {
+		mc = &model->cls[i];
 		o = json_object();
-		for (j = 0; j < model->cls[i].p; j++)
-			json_object_set_new(o, model->cls[i].features[j],
+		cinfo[i].fjson = xcalloc(mc->p, sizeof(*cinfo[i].fjson));
+		for (j = 0; j < mc->p; j++) {
+			json_object_set_new(o, mc->features[j],
 			    json_integer((json_int_t)j));
-		json_object_set_new(fmaps, model->cls[i].name, o);
+			buf_adds(&cinfo[i].fjson[j], "{\"feature\":");
+			buf_jstr(&cinfo[i].fjson[j], mc->features[j],
+			    strlen(mc->features[j]));
+			buf_adds(&cinfo[i].fjson[j], ",\"value\":");
+		}
+		json_object_set_new(fmaps, mc->name, o);
+		model_result_init(&cinfo[i].r, mc);
 	}
+	buf_reset(&sha_json);
+	buf_adds(&sha_json, ",\"model_sha256\":");
+	buf_jstr(&sha_json, model->sha, strlen(model->sha));
+}
+
+static struct clsinfo *
+cinfo_of(const struct model_class *mc)
+{
+	return &cinfo[mc - model->cls];
+}
+
+/*
+ * The model indices of a channel's feature names, as a record names them:
+ * made at the first record of the channel and again when a record names
+ * other features or another order.
+ */
+static const int *
+chmap_get(const struct model_class *mc, const struct featrec *fr)
+{
+	struct clsinfo *ci = cinfo_of(mc);
+	json_t *map, *ix;
+	struct chmap *cm;
+	size_t i;
+
+	for (i = 0; i < ci->nch; i++)
+		if (strcmp(ci->ch[i].channel, fr->channel) == 0)
+			break;
+	if (i == ci->nch) {
+		ci->ch = xrealloc(ci->ch, (ci->nch + 1) * sizeof(*ci->ch));
+		cm = &ci->ch[ci->nch++];
+		memset(cm, 0, sizeof(*cm));
+		cm->channel = xstrdup(fr->channel);
+	} else {
+		cm = &ci->ch[i];
+		if (cm->nf == fr->nf) {
+			for (i = 0; i < fr->nf; i++)
+				if (strcmp(cm->fname[i], fr->fname[i]) != 0)
+					break;
+			if (i == fr->nf)
+				return cm->ix;
+		}
+		for (i = 0; i < cm->nf; i++)
+			free(cm->fname[i]);
+	}
+	cm->nf = fr->nf;
+	cm->fname = xrealloc(cm->fname, (fr->nf ? fr->nf : 1) *
+	    sizeof(*cm->fname));
+	cm->ix = xrealloc(cm->ix, (fr->nf ? fr->nf : 1) * sizeof(*cm->ix));
+	map = json_object_get(fmaps, mc->name);
+	for (i = 0; i < fr->nf; i++) {
+		cm->fname[i] = xstrdup(fr->fname[i]);
+		buf_reset(&keybuf);
+		buf_adds(&keybuf, fr->channel);
+		buf_addc(&keybuf, ':');
+		buf_adds(&keybuf, fr->fname[i]);
+		ix = json_object_get(map, buf_str(&keybuf));
+		cm->ix[i] = ix ? (int)json_integer_value(ix) : -1;
+	}
+	return cm->ix;
 }
 
 /*
@@ -199,6 +320,7 @@ set_model(struct model *m)
 		}
 		g->mc = mc;
 	}
+	cinfo_clear();
 	model_free(model);
 	model = m;
 	drift_clear();
@@ -304,15 +426,30 @@ maybe_reload(void)
 	load_production(0);
 }
 
+/*
+ * A time as a JSON string.  Records come in time order, so the few last
+ * times formatted are kept with their text.
+ */
 static void
 put_ts(struct buf *b, int64_t t)
 {
-	char ts[TM_BUFSZ];
-	int n = tm_format(t, ts);
+	static int64_t ct[4] = { INT64_MIN, INT64_MIN, INT64_MIN, INT64_MIN };
+	static char cs[4][TM_BUFSZ + 2];
+	static int cn[4], next;
+	int i;
 
-	buf_addc(b, '"');
-	buf_add(b, ts, (size_t)n);
-	buf_addc(b, '"');
+	for (i = 0; i < 4; i++)
+		if (ct[i] == t && cn[i] > 0) {
+			buf_add(b, cs[i], (size_t)cn[i]);
+			return;
+		}
+	i = next;
+	next = (next + 1) % 4;
+	cs[i][0] = '"';
+	cn[i] = tm_format(t, cs[i] + 1) + 1;
+	cs[i][cn[i]++] = '"';
+	ct[i] = t;
+	buf_add(b, cs[i], (size_t)cn[i]);
 }
 
 static void
@@ -484,13 +621,13 @@ static void
 put_feature(struct buf *b, const struct model_class *mc,
     const struct model_result *r, const double *x, size_t i)
 {
-	buf_adds(b, "{\"feature\":");
-	buf_jstr(b, mc->features[i], strlen(mc->features[i]));
-	put_key(b, "value");
+	const struct buf *fj = &cinfo_of(mc)->fjson[i];
+
+	buf_add(b, fj->s, fj->len);
 	put_sig6(b, x[i]);
-	put_key(b, "baseline");
+	buf_add(b, ",\"baseline\":", 12);
 	put_sig6(b, r->baseline[i]);
-	put_key(b, "z");
+	buf_add(b, ",\"z\":", 5);
 	put_fixed(b, r->z[i], 2);
 }
 
@@ -630,15 +767,20 @@ flush_group(struct group *g)
 	}
 	buf_adds(b, "{\"kind\":\"score\",\"ts\":");
 	put_ts(b, g->end);
-	put_skey(b, "tenant", tenant);
-	if (g->site != NULL)
-		put_skey(b, "site", g->site);
-	put_skey(b, "asset", g->asset);
-	put_skey(b, "class", g->cls);
+	if (g->hdr.len == 0 || g->hdr_site != (g->site != NULL)) {
+		buf_reset(&g->hdr);
+		put_skey(&g->hdr, "tenant", tenant);
+		if (g->site != NULL)
+			put_skey(&g->hdr, "site", g->site);
+		put_skey(&g->hdr, "asset", g->asset);
+		put_skey(&g->hdr, "class", g->cls);
+		g->hdr_site = g->site != NULL;
+	}
+	buf_add(b, g->hdr.s, g->hdr.len);
 	known = mc != NULL;
 	memset(&r, 0, sizeof(r));
 	if (known) {
-		model_result_init(&r, mc);
+		r = cinfo_of(mc)->r;
 		model_score(model, mc, g->asset, x, &r, &err);
 	} else if (json_object_get(warned, g->cls) == NULL) {
 		json_object_set_new(warned, g->cls, json_true());
@@ -749,16 +891,13 @@ flush_group(struct group *g)
 	put_ts(b, g->from);
 	buf_adds(b, ",\"to\":");
 	put_ts(b, g->end);
-	put_skey(b, "model_sha256", model->sha);
+	buf_add(b, sha_json.s, sha_json.len);
 	if (g->spec != NULL)
 		put_skey(b, "spec_sha256", g->spec);
-	put_skey(b, "twin_score", TWIN_VERSION);
-	buf_adds(b, "}}");
+	buf_adds(b, ",\"twin_score\":\"" TWIN_VERSION "\"}}");
 	rc = emit(b);
 	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
 		rc = drift_update(mc, g->asset, g->end, x);
-	if (known)
-		model_result_free(&r);
 	g->npresent = 0;
 	for (i = 0; i < g->nsrc; i++)
 		free(g->src[i]);
@@ -771,11 +910,17 @@ flush_group(struct group *g)
 static struct group *
 group_get(const char *asset)
 {
-	json_t *ix = json_object_get(groups, asset);
+	static size_t last = SIZE_MAX;	/* records of an asset come together */
+	json_t *ix;
 	struct group *g;
 
-	if (ix != NULL)
-		return &grp[json_integer_value(ix)];
+	if (last < ngrp && strcmp(grp[last].asset, asset) == 0)
+		return &grp[last];
+	if ((ix = json_object_get(groups, asset)) != NULL) {
+		last = (size_t)json_integer_value(ix);
+		return &grp[last];
+	}
+	last = ngrp;
 	grp = xrealloc(grp, (ngrp + 1) * sizeof(*grp));
 	g = &grp[ngrp];
 	memset(g, 0, sizeof(*g));
@@ -792,7 +937,7 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 {
 	int64_t wstart = fr->has_wstart ? fr->wstart : fr->ts;
 	struct group *g;
-	json_t *map, *ix;
+	const int *ix;
 	size_t i, j;
 	char t1[TM_BUFSZ];
 
@@ -839,19 +984,11 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 		if (wstart < g->from)
 			g->from = wstart;
 	}
-	map = g->mc ? json_object_get(fmaps, g->cls) : NULL;
-	for (i = 0; map != NULL && i < fr->nf; i++) {
-		if (isnan(fr->fval[i]))
-			continue;
-		buf_reset(&keybuf);
-		buf_adds(&keybuf, fr->channel);
-		buf_addc(&keybuf, ':');
-		buf_adds(&keybuf, fr->fname[i]);
-		if ((ix = json_object_get(map, buf_str(&keybuf))) == NULL)
-			continue;
-		j = (size_t)json_integer_value(ix);
-		join_set(&g->j, j, fr->ts, wstart, fr->fval[i]);
-	}
+	ix = g->mc ? chmap_get(g->mc, fr) : NULL;
+	for (i = 0; ix != NULL && i < fr->nf; i++)
+		if (ix[i] >= 0 && !isnan(fr->fval[i]))
+			join_set(&g->j, (size_t)ix[i], fr->ts, wstart,
+			    fr->fval[i]);
 	for (i = 0; i < fr->nsrc; i++) {
 		for (j = 0; j < g->nsrc; j++)
 			if (strcmp(g->src[j], fr->src[i]) == 0)
@@ -1071,6 +1208,7 @@ main(int argc, char **argv)
 		free(grp[k].cls);
 		free(grp[k].spec);
 		free(grp[k].x);
+		buf_free(&grp[k].hdr);
 		if (grp[k].mc != NULL)
 			join_free(&grp[k].j);
 		for (i = 0; i < (int)grp[k].nsrc; i++)
@@ -1080,9 +1218,11 @@ main(int argc, char **argv)
 	json_decref(groups);
 	json_decref(warned);
 	drift_clear();
+	cinfo_clear();
 	model_free(model);
 	json_decref(fmaps);
 	buf_free(&keybuf);
+	buf_free(&sha_json);
 	featrec_free(&score_fr);
 	if (have_reg)
 		reg_close(&reg);

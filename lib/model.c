@@ -427,6 +427,8 @@ class_free(struct model_class *mc)
 	free(mc->mean);
 	free(mc->cov);
 	free(mc->chol);
+	free(mc->sd);
+	free(mc->basefu);
 	free(mc->dedge);
 	json_decref(mc->assets);
 	classlib_modes_free(mc->modes, mc->nmodes);
@@ -524,6 +526,21 @@ class_parse(struct model_class *mc, const char *name, const json_t *s,
 	if (la_cholesky(mc->chol, p) < 0)
 		return err_set(err, TWIN_ECONFIG, "class '%s': 'cov' is not "
 		    "positive definite", name);
+	/* what every score would compute again: the scale of z and the
+	 * baselines people read */
+	mc->sd = xcalloc(p, sizeof(*mc->sd));
+	for (i = 0; i < p; i++)
+		mc->sd[i] = sqrt(mc->cov[i * p + i]);
+	mc->basefu = xcalloc((na + 1) * p, sizeof(*mc->basefu));
+	for (j = 0; j <= na; j++) {
+		const double *b = j < na ? mc->base + j * p : mc->center;
+		double bt;
+
+		for (i = 0; i < p; i++) {
+			bt = b[i] + mc->mean[i] * mc->scale[i];
+			mc->basefu[j * p + i] = mc->logt[i] ? exp(bt) : bt;
+		}
+	}
 	cal = json_object_get(s, "calibration");
 	if (getvec(json_object_get(cal, "quantiles"), MODEL_QTAB,
 	    mc->qtab) < 0)
@@ -702,14 +719,21 @@ model_result_free(struct model_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const double *
-asset_base(const struct model_class *mc, const char *asset)
+/* Row of the asset in base and basefu, or -1. */
+static long
+asset_row(const struct model_class *mc, const char *asset)
 {
 	json_t *ix = asset ? json_object_get(mc->assets, asset) : NULL;
 
-	if (ix == NULL)
-		return NULL;
-	return mc->base + (size_t)json_integer_value(ix) * mc->p;
+	return ix == NULL ? -1 : (long)json_integer_value(ix);
+}
+
+static const double *
+asset_base(const struct model_class *mc, const char *asset)
+{
+	long row = asset_row(mc, asset);
+
+	return row < 0 ? NULL : mc->base + (size_t)row * mc->p;
 }
 
 double
@@ -729,26 +753,28 @@ model_score(const struct model *m, const struct model_class *mc,
     const char *asset, const double *x, struct model_result *r,
     struct twin_err *err)
 {
-	size_t p = mc->p, q = 0, i, j, a, b, *ix;
-	const double *base = asset_base(mc, asset);
-	double *sub = NULL, *v, *w, tot, bt, s;
+	size_t p = mc->p, q = 0, i, j, a, b, *ix, ixs[64];
+	long row = asset_row(mc, asset);
+	const double *base, *bfu;
+	double *sub = NULL, *v, *w, tot, s, vs[128], csort[64], *cs;
 	int rc = 0;
 
-	r->no_baseline = base == NULL;
-	if (base == NULL)
-		base = mc->center;
-	ix = xmalloc(p * sizeof(*ix));
+	r->no_baseline = row < 0;
+	base = row < 0 ? mc->center : mc->base + (size_t)row * p;
+	bfu = mc->basefu + (row < 0 ? json_object_size(mc->assets) :
+	    (size_t)row) * p;
+	/* the usual class is small: no allocation per score */
+	ix = p <= 64 ? ixs : xmalloc(p * sizeof(*ix));
+	memcpy(r->baseline, bfu, p * sizeof(*bfu));
 	for (i = 0; i < p; i++) {
 		r->c[i] = 0;
 		r->z[i] = 0;
 		r->v[i] = 0;
-		bt = base[i] + mc->mean[i] * mc->scale[i];
-		r->baseline[i] = mc->logt[i] ? exp(bt) : bt;
 		if (isnan(x[i]))
 			continue;
 		r->v[i] = (transform(mc->logt[i], mc->floor[i], x[i]) -
 		    base[i]) / mc->scale[i] - mc->mean[i];
-		r->z[i] = r->v[i] / sqrt(mc->cov[i * p + i]);
+		r->z[i] = r->v[i] / mc->sd[i];
 		ix[q++] = i;
 	}
 	r->npresent = q;
@@ -760,7 +786,7 @@ model_score(const struct model *m, const struct model_class *mc,
 		    p);
 		goto out;
 	}
-	v = xmalloc(2 * q * sizeof(*v));
+	v = q <= 64 ? vs : xmalloc(2 * q * sizeof(*v));
 	w = v + q;
 	for (a = 0; a < q; a++)
 		v[a] = r->v[ix[a]];
@@ -772,7 +798,8 @@ model_score(const struct model *m, const struct model_class *mc,
 			for (b = 0; b < q; b++)
 				sub[a * q + b] = mc->cov[ix[a] * p + ix[b]];
 		if (la_cholesky(sub, q) < 0) {
-			free(v);
+			if (v != vs)
+				free(v);
 			r->severity = SEV_UNKNOWN;
 			rc = err_set(err, TWIN_EDATA, "singular covariance");
 			goto out;
@@ -784,7 +811,8 @@ model_score(const struct model *m, const struct model_class *mc,
 		r->c[ix[a]] = v[a] * w[a];
 		r->d2 += r->c[ix[a]];
 	}
-	free(v);
+	if (v != vs)
+		free(v);
 	/* a marginal distance over q features is scaled to p features */
 	r->score = calib(mc->qtab, mc->theta, mc->ntrain, mc->ntail,
 	    r->d2 * (double)p / (double)q, &r->lo, &r->hi);
@@ -796,18 +824,25 @@ model_score(const struct model *m, const struct model_class *mc,
 		r->severity = SEV_WATCH;
 	else
 		r->severity = SEV_NORMAL;
-	/* contributions ranked, largest first; ties keep feature order */
-	for (i = 0; i < p; i++)
-		if (r->c[i] > 0)
-			r->order[r->ncontrib++] = i;
-	for (i = 1; i < r->ncontrib; i++)
-		for (j = i; j > 0 && r->c[r->order[j]] >
-		    r->c[r->order[j - 1]]; j--) {
-			size_t t = r->order[j];
-
+	/*
+	 * contributions ranked, largest first; ties keep feature order (an
+	 * insertion sort of the values beside their indices)
+	 */
+	cs = p <= 64 ? csort : xmalloc(p * sizeof(*cs));
+	for (i = 0; i < p; i++) {
+		if (!(r->c[i] > 0))
+			continue;
+		s = r->c[i];
+		for (j = r->ncontrib; j > 0 && s > cs[j - 1]; j--) {
+			cs[j] = cs[j - 1];
 			r->order[j] = r->order[j - 1];
-			r->order[j - 1] = t;
 		}
+		cs[j] = s;
+		r->order[j] = i;
+		r->ncontrib++;
+	}
+	if (cs != csort)
+		free(cs);
 	/* failure modes: weighted share of the positive contributions */
 	tot = 0;
 	for (i = 0; i < p; i++)
@@ -834,7 +869,8 @@ model_score(const struct model *m, const struct model_class *mc,
 		}
 out:
 	free(sub);
-	free(ix);
+	if (ix != ixs)
+		free(ix);
 	return rc;
 }
 
@@ -881,8 +917,8 @@ plain_init(void)
 /*
  * The first byte at or after q that is not plain.  Eight bytes at a time
  * while none of them is: a byte below 0x20, from 0x7f up, '"' or '\\'
- * sets its high bit in t (the tests are exact about whether any byte
- * matches, which is all the loop needs to know).
+ * sets its high bit in t.  A borrow can flag a byte wrongly only above
+ * one flagged rightly, so the lowest flag is the first such byte.
  */
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
@@ -898,8 +934,14 @@ plain_run(const char *q, const char *end)
 		t = (((w - 0x20 * ONES) & ~w) | w | HASZERO(w ^ ('"' * ONES)) |
 		    HASZERO(w ^ ('\\' * ONES)) | HASZERO(w ^ (0x7f * ONES))) &
 		    HIGHS;
-		if (t != 0)
+		if (t != 0) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flag is exact: the first byte to look at */
+			return q + __builtin_ctzll(t) / 8;
+#else
 			break;
+#endif
+		}
 		q += 8;
 	}
 	while (q < end && plain[(unsigned char)*q])

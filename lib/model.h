@@ -99,6 +99,9 @@ struct model_class {
 	double *mean;		/* location of the scaled deviations */
 	double *cov;
 	double *chol;		/* Cholesky factor of cov */
+	double *sd;		/* sqrt of the diagonal of cov */
+	double *basefu;		/* (nassets + 1) x p baselines in feature
+				 * units; the last row is the class's */
 	double qtab[MODEL_QTAB];
 	double theta;		/* mean excess over qtab[99] */
 	size_t ntrain, ntail;
