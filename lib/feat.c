@@ -17,9 +17,8 @@ struct feat_ws {
 	double *w;		/* Hann window of the current size */
 	size_t wn;
 	double wsum, wsq;
-	double *re, *im;	/* spectrum of the Hann-windowed signal */
+	double *pw;		/* power spectrum of the Hann-windowed signal */
 	double *ere, *eim;	/* spectrum of the unwindowed signal */
-	double *env;		/* squared envelope */
 	double *sre, *sim;	/* spectrum of the squared envelope */
 	double *ses;		/* its amplitudes */
 	double *tmp;		/* median scratch */
@@ -94,11 +93,9 @@ feat_ws_free(struct feat_ws *ws)
 	free(ws->ses);
 	free(ws->sim);
 	free(ws->sre);
-	free(ws->env);
 	free(ws->eim);
 	free(ws->ere);
-	free(ws->im);
-	free(ws->re);
+	free(ws->pw);
 	free(ws->w);
 	free(ws->y);
 	fft_free(ws->fft);
@@ -114,10 +111,8 @@ ws_reserve(struct feat_ws *ws, size_t n)
 		return;
 	ws->y = xrealloc(ws->y, n * sizeof(double));
 	ws->w = xrealloc(ws->w, n * sizeof(double));
-	ws->env = xrealloc(ws->env, n * sizeof(double));
 	ws->tmp = xrealloc(ws->tmp, n * sizeof(double));
-	ws->re = xrealloc(ws->re, h * sizeof(double));
-	ws->im = xrealloc(ws->im, h * sizeof(double));
+	ws->pw = xrealloc(ws->pw, h * sizeof(double));
 	ws->ere = xrealloc(ws->ere, h * sizeof(double));
 	ws->eim = xrealloc(ws->eim, h * sizeof(double));
 	ws->sre = xrealloc(ws->sre, h * sizeof(double));
@@ -147,28 +142,119 @@ ws_window(struct feat_ws *ws, size_t n)
 static void
 put(struct feat_out *o, const char *name, double v)
 {
+	size_t len = strlen(name);
+
 	if (!isfinite(v) || o->n >= FEAT_MAX_OUT)
 		return;
-	snprintf(o->name[o->n], FEAT_NAME_MAX, "%s", name);
+	if (len >= FEAT_NAME_MAX)
+		len = FEAT_NAME_MAX - 1;
+	memcpy(o->name[o->n], name, len);
+	o->name[o->n][len] = '\0';
 	o->v[o->n++] = v;
 }
 
-static int
-cmpd(const void *a, const void *b)
+/*
+ * Median of a[0..n-1] (reorders a): Hoare's selection of the middle
+ * element(s), expected linear time; the value is the same as sorting
+ * would give.
+ */
+static double
+select_k(double *a, size_t n, size_t k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	size_t lo = 0, hi = n - 1, i, j;
+	double piv, t;
 
-	return x < y ? -1 : x > y;
+	while (lo < hi) {
+		piv = a[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (a[i] < piv)
+				i++;
+			while (a[j] > piv)
+				j--;
+			if (i <= j) {
+				t = a[i];
+				a[i] = a[j];
+				a[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+	return a[k];
 }
 
-/* Median of a[0..n-1] (sorts a). */
 static double
 median(double *a, size_t n)
 {
+	double hi, lo;
+	size_t i;
+
 	if (n == 0)
 		return NAN;
-	qsort(a, n, sizeof(double), cmpd);
-	return n % 2 ? a[n / 2] : 0.5 * (a[n / 2 - 1] + a[n / 2]);
+	hi = select_k(a, n, n / 2);
+	if (n % 2)
+		return hi;
+	/* the lower middle is the largest of what selection left below */
+	lo = a[0];
+	for (i = 1; i < n / 2; i++)
+		if (a[i] > lo)
+			lo = a[i];
+	return 0.5 * (lo + hi);
+}
+
+/*
+ * Power of the Hann-windowed spectrum from the unwindowed one (re, im of
+ * n/2+1 bins): pw[k] = |X[k]/2 - X[k-1]/4 - X[k+1]/4|^2, the neighbours
+ * beyond the ends taken by symmetry, X[-k] = conj X[k] = X[n-k].
+ */
+static void
+hann_power(const double *re, const double *im, size_t n, double *pw)
+{
+	size_t nb = n / 2 + 1, m = n - nb, k;
+	double a, b;
+
+	/* X[-1] = conj X[1]: the imaginary parts cancel */
+	a = 0.5 * re[0] - 0.5 * re[1];
+	b = 0.5 * im[0];
+	pw[0] = a * a + b * b;
+	for (k = 1; k + 1 < nb; k++) {
+		a = 0.5 * re[k] - 0.25 * (re[k - 1] + re[k + 1]);
+		b = 0.5 * im[k] - 0.25 * (im[k - 1] + im[k + 1]);
+		pw[k] = a * a + b * b;
+	}
+	k = nb - 1;
+	a = 0.5 * re[k] - 0.25 * (re[k - 1] + re[m]);
+	b = 0.5 * im[k] - 0.25 * (im[k - 1] - im[m]);
+	pw[k] = a * a + b * b;
+}
+
+/*
+ * The bins lo <= k < hi (1 <= k < nb) whose frequency k df lies in
+ * [flo, fhi], by the same comparisons a scan of every bin would make.
+ */
+static void
+bin_range(double flo, double fhi, double df, size_t nb, size_t *lo,
+    size_t *hi)
+{
+	double g = flo / df - 1;
+	size_t k = g > 1 ? (g < (double)nb ? (size_t)g : nb) : 1;
+
+	while (k < nb && (double)k * df < flo)
+		k++;
+	*lo = k;
+	while (k < nb && (double)k * df <= fhi)
+		k++;
+	*hi = k;
 }
 
 /* A spectrum held as power: amplitude of bin k is mul sqrt(pw[k]) / div. */
@@ -275,13 +361,13 @@ noise_floor(struct feat_ws *ws, const struct spec *sp, double df,
 
 static void
 envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
-    size_t n, struct feat_out *out)
+    size_t n, double env_mean, struct feat_out *out)
 {
 	static const char *names[] = { "bpfo", "bpfi", "bsf", "2bsf", "ftf" };
 	struct feat_defects d;
 	struct spec sp = { ws->ses, n / 2 + 1, 2, ws->wsum };
-	double mult[5], df, f, a, at, fl, asum, fsum, v;
-	size_t k, klo, khi;
+	double mult[5], df, f, a, at, fl, asum, fsum;
+	size_t klo, khi;
 	char name[FEAT_NAME_MAX];
 	int i, h;
 
@@ -324,10 +410,76 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
 		}
 	}
 	/* Overall level of the squared envelope (its mean), for trends. */
-	v = 0;
-	for (k = 0; k < n; k++)
-		v += ws->env[k];
-	put(out, "env_ms", v / (double)n);
+	put(out, "env_ms", env_mean);
+}
+
+/*
+ * The loops over every sample of a window.  Each is written so that the
+ * compiler can vectorize it (OpenMP simd reductions, built with
+ * -fopenmp-simd: the sums are then taken in lanes and added at the end,
+ * which rounds differently from one running sum, by far less than the
+ * tolerances twin-feature(5) states).
+ */
+static size_t
+count_finite(const double *x, size_t n, double *sum)
+{
+	double s = 0;
+	size_t i, c = 0;
+
+#pragma omp simd reduction(+:s, c)
+	for (i = 0; i < n; i++) {
+		int f = isfinite(x[i]);
+
+		s += f ? x[i] : 0;
+		c += (size_t)f;
+	}
+	*sum = s;
+	return c;
+}
+
+/* Central moments and more of finite x; y receives x - mean. */
+static void
+moments(const double *x, size_t n, double mean, double *y, double *m2,
+    double *m3, double *m4, double *ms, double *mabs, double *mn,
+    double *mx)
+{
+	double a2 = 0, a3 = 0, a4 = 0, as = 0, aa = 0;
+	double lo = INFINITY, hi = -INFINITY;
+	size_t i;
+
+#pragma omp simd reduction(+:a2, a3, a4, as, aa) reduction(min:lo) \
+    reduction(max:hi)
+	for (i = 0; i < n; i++) {
+		double d = x[i] - mean, d2 = d * d;
+
+		y[i] = d;
+		a2 += d2;
+		a3 += d2 * d;
+		a4 += d2 * d2;
+		as += x[i] * x[i];
+		aa += fabs(x[i]);
+		lo = x[i] < lo ? x[i] : lo;
+		hi = x[i] > hi ? x[i] : hi;
+	}
+	*m2 = a2;
+	*m3 = a3;
+	*m4 = a4;
+	*ms = as;
+	*mabs = aa;
+	*mn = lo;
+	*mx = hi;
+}
+
+static double
+sum_sqrt_abs(const double *x, size_t n)
+{
+	double s = 0;
+	size_t i;
+
+#pragma omp simd reduction(+:s)
+	for (i = 0; i < n; i++)
+		s += sqrt(fabs(x[i]));
+	return s;
 }
 
 int
@@ -343,28 +495,33 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 
 	out->n = 0;
 	out->speed_hz = o->speed_hz;
-	for (i = 0; i < n; i++)
-		if (isfinite(x[i])) {
-			mean += x[i];
-			nf++;
-		}
+	ws_reserve(ws, n);
+	nf = count_finite(x, n, &mean);
 	if (nf < 2)
 		return 0;
 	mean /= (double)nf;
-	for (i = 0; i < n; i++) {
-		if (!isfinite(x[i]))
-			continue;
-		d = x[i] - mean;
-		m2 += d * d;
-		m3 += d * d * d;
-		m4 += d * d * d * d;
-		ms += x[i] * x[i];
-		mabs += fabs(x[i]);
-		msq += sqrt(fabs(x[i]));
-		if (x[i] < mn)
-			mn = x[i];
-		if (x[i] > mx)
-			mx = x[i];
+	if (nf == n) {
+		moments(x, n, mean, ws->y, &m2, &m3, &m4, &ms, &mabs, &mn,
+		    &mx);
+		if (sel & FEAT_CLEARANCE)
+			msq = sum_sqrt_abs(x, n);
+	} else {
+		for (i = 0; i < n; i++) {
+			ws->y[i] = (isfinite(x[i]) ? x[i] : mean) - mean;
+			if (!isfinite(x[i]))
+				continue;
+			d = x[i] - mean;
+			m2 += d * d;
+			m3 += d * d * d;
+			m4 += d * d * d * d;
+			ms += x[i] * x[i];
+			mabs += fabs(x[i]);
+			msq += sqrt(fabs(x[i]));
+			if (x[i] < mn)
+				mn = x[i];
+			if (x[i] > mx)
+				mx = x[i];
+		}
 	}
 	m2 /= (double)nf;
 	m3 /= (double)nf;
@@ -418,69 +575,62 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	if (!(sel & FEAT_NEED_FFT) || o->rate_hz <= 0)
 		return 0;
 
-	ws_reserve(ws, n);
 	ws_window(ws, n);
 	nb = n / 2 + 1;
 	df = o->rate_hz / (double)n;
-	for (i = 0; i < n; i++)
-		ws->y[i] = (isfinite(x[i]) ? x[i] : mean) - mean;
-	if (sel & FEAT_ENVELOPE) {
-		if (fft_r2c(ws->fft, ws->y, n, ws->ere, ws->eim, err) < 0)
-			return -1;
-	}
-	for (i = 0; i < n; i++)
-		ws->y[i] *= ws->w[i];
-	if (fft_r2c(ws->fft, ws->y, n, ws->re, ws->im, err) < 0)
+	/*
+	 * One transform of the mean-removed signal serves both the envelope
+	 * (which wants it unwindowed) and the spectrum (which wants it
+	 * Hann-windowed): the periodic Hann window is 1/2 - e^{+}/4 - e^{-}/4,
+	 * so its spectrum is the three-tap convolution hann_power() takes.
+	 */
+	if (fft_r2c(ws->fft, ws->y, n, ws->ere, ws->eim, err) < 0)
 		return -1;
-	/* Power per bin, in the units of x squared (Hann-corrected). */
-	for (k = 0; k < nb; k++)
-		ws->tmp[k] = ws->re[k] * ws->re[k] + ws->im[k] * ws->im[k];
+	hann_power(ws->ere, ws->eim, n, ws->pw);
 
 	speed = o->speed_hz;
 	if (speed > 0 && o->speed_refine && speed < o->rate_hz / 2) {
 		double at;
 		size_t klo, khi;
 
-		struct spec sp = { ws->tmp, nb, 1, 1 };
+		struct spec sp = { ws->pw, nb, 1, 1 };
 
 		line_search(&sp, df, speed, o->order_tol, &at, &klo, &khi);
 		if (isfinite(at) && at > 0)
 			speed = at;
 	}
 	out->speed_hz = speed;
-	if (sel & FEAT_CENTROID) {
+	if (sel & (FEAT_CENTROID | FEAT_PEAK_HZ)) {
 		psum = sfp = 0;
-		for (k = 1; k < nb; k++) {
-			psum += ws->tmp[k];
-			sfp += ws->tmp[k] * (double)k * df;
-		}
-		if (psum > 0)
-			put(out, "centroid", sfp / psum);
-	}
-	if (sel & FEAT_PEAK_HZ) {
 		h = 1;
-		for (k = 2; k < nb; k++)
-			if (ws->tmp[k] > ws->tmp[h])
+		for (k = 1; k < nb; k++) {
+			psum += ws->pw[k];
+			sfp += ws->pw[k] * (double)k * df;
+			if (ws->pw[k] > ws->pw[h])
 				h = k;
-		if (nb > 1 && ws->tmp[h] > 0)
+		}
+		if ((sel & FEAT_CENTROID) && psum > 0)
+			put(out, "centroid", sfp / psum);
+		if ((sel & FEAT_PEAK_HZ) && nb > 1 && ws->pw[h] > 0)
 			put(out, "peak_hz", (double)h * df);
 	}
 	if (sel & FEAT_BANDS) {
 		for (i = 0; i < o->nbands; i++) {
-			v = 0;
-			for (k = 1; k < nb; k++) {
-				double f = (double)k * df;
+			size_t lo, hi;
 
-				if (f >= o->bands[i].lo && f <= o->bands[i].hi)
-					v += ws->tmp[k];
-			}
+			v = 0;
+			bin_range(o->bands[i].lo, o->bands[i].hi, df, nb, &lo,
+			    &hi);
+			for (k = lo; k < hi; k++)
+				v += ws->pw[k];
 			snprintf(name, sizeof(name), "band_%s",
 			    o->bands[i].name);
 			put(out, name, sqrt(2 * v / ((double)n * ws->wsq)));
 		}
 	}
 	if ((sel & FEAT_ORDERS) && speed > 0) {
-		struct spec sp = { ws->tmp, nb, 2, ws->wsum };
+		struct spec sp = { ws->pw, nb, 2, ws->wsum };
+		static const char *const xn[] = { "", "x1", "x2", "x3" };
 
 		for (h = 1; h <= 3; h++) {
 			double at, a;
@@ -490,20 +640,20 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 				break;
 			a = line_search(&sp, df, (double)h * speed,
 			    o->order_tol, &at, &klo, &khi);
-			snprintf(name, sizeof(name), "x%zu", h);
-			put(out, name, a);
+			put(out, xn[h], a);
 		}
 	}
 	if (sel & FEAT_VEL_RMS) {
 		/* Divide each bin by 2 pi f: acceleration to velocity. */
+		size_t lo, hi;
+
 		v = 0;
-		for (k = 1; k < nb; k++) {
+		bin_range(o->vel_lo, o->vel_hi, df, nb, &lo, &hi);
+		for (k = lo; k < hi; k++) {
 			double f = (double)k * df, g;
 
-			if (f < o->vel_lo || f > o->vel_hi)
-				continue;
 			g = o->vel_scale / (2 * M_PI * f);
-			v += ws->tmp[k] * g * g;
+			v += ws->pw[k] * g * g;
 		}
 		put(out, "vel_rms", sqrt(2 * v / ((double)n * ws->wsq)));
 	}
@@ -518,21 +668,14 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		if (lo > hi)
 			return 0;
 		if (fft_sq_envelope(ws->fft, ws->ere, ws->eim, n, lo, hi,
-		    ws->env, err) < 0)
+		    ws->sre, ws->sim, err) < 0)
 			return -1;
-		v = 0;
-		for (i = 0; i < n; i++)
-			v += ws->env[i];
-		v /= (double)n;
-		for (i = 0; i < n; i++)
-			ws->y[i] = (ws->env[i] - v) * ws->w[i];
-		if (fft_r2c(ws->fft, ws->y, n, ws->sre, ws->sim, err) < 0)
-			return -1;
-		for (k = 0; k < nb; k++)
-			ws->ses[k] = ws->sre[k] * ws->sre[k] +
-			    ws->sim[k] * ws->sim[k];
+		/* the mean is bin 0 over n; removing it zeroes that bin */
+		v = ws->sre[0] / (double)n;
+		ws->sre[0] = ws->sim[0] = 0;
+		hann_power(ws->sre, ws->sim, n, ws->ses);
 		if (o->have_bearing && speed > 0)
-			envelope_lines(ws, o, speed, n, out);
+			envelope_lines(ws, o, speed, n, v, out);
 		else
 			put(out, "env_ms", v);
 	}
@@ -543,36 +686,46 @@ void
 feat_quality(const double *x, size_t n, double lo, double hi,
     double spike_k, double flat_eps, struct feat_dq *dq)
 {
-	double mean = 0, m2 = 0, mn = INFINITY, mx = -INFINITY, sd;
-	size_t i, nf = 0;
+	double sum = 0, m2 = 0, mn = INFINITY, mx = -INFINITY, mean, lim;
+	size_t i, nf = 0, oor = 0, sp = 0;
+	int rng = lo < hi;
 
 	memset(dq, 0, sizeof(*dq));
+#pragma omp simd reduction(+:sum, nf, oor) reduction(min:mn) \
+    reduction(max:mx)
 	for (i = 0; i < n; i++) {
-		if (!isfinite(x[i])) {
-			dq->nan++;
-			continue;
-		}
-		nf++;
-		mean += x[i];
-		if (x[i] < mn)
-			mn = x[i];
-		if (x[i] > mx)
-			mx = x[i];
-		if (lo < hi && (x[i] < lo || x[i] > hi))
-			dq->out_of_range++;
+		int f = isfinite(x[i]);
+		double v = f ? x[i] : 0;
+
+		nf += (size_t)f;
+		sum += v;
+		mn = f && v < mn ? v : mn;
+		mx = f && v > mx ? v : mx;
+		oor += (size_t)(f & rng & (v < lo || v > hi));
 	}
+	dq->nan = n - nf;
+	dq->out_of_range = oor;
 	if (nf < 2)
 		return;
-	mean /= (double)nf;
+	mean = sum / (double)nf;
 	dq->flatline = mx - mn <= flat_eps;
 	if (spike_k <= 0)
 		return;
-	for (i = 0; i < n; i++)
-		if (isfinite(x[i]))
-			m2 += (x[i] - mean) * (x[i] - mean);
-	sd = sqrt(m2 / (double)nf);
-	for (i = 0; i < n; i++)
-		if (isfinite(x[i]) && fabs(x[i] - mean) > spike_k * sd &&
-		    sd > 0)
-			dq->spikes++;
+#pragma omp simd reduction(+:m2)
+	for (i = 0; i < n; i++) {
+		double d = isfinite(x[i]) ? x[i] - mean : 0;
+
+		m2 += d * d;
+	}
+	/* |x - mean| > k sd, as (x - mean)^2 > k^2 m2 / nf */
+	lim = spike_k * spike_k * (m2 / (double)nf);
+	if (!(lim > 0))
+		return;
+#pragma omp simd reduction(+:sp)
+	for (i = 0; i < n; i++) {
+		double d = isfinite(x[i]) ? x[i] - mean : 0;
+
+		sp += (size_t)(d * d > lim);
+	}
+	dq->spikes = sp;
 }

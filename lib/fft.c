@@ -116,41 +116,65 @@ fft_r2c(struct fft *f, const double *x, size_t n, double *re, double *im,
 	return 0;
 }
 
+/* The complex transform of p's size, made on first use. */
+static int
+plan_c2c(struct plan *p, struct twin_err *err)
+{
+	if (p->c2c != NULL)
+		return 0;
+	p->cin = fftw_alloc_complex(p->n);
+	p->cout = fftw_alloc_complex(p->n);
+	if (p->cin == NULL || p->cout == NULL)
+		return err_set(err, TWIN_ENOMEM,
+		    "cannot allocate a transform of size %zu", p->n);
+	p->c2c = fftw_plan_dft_1d((int)p->n, p->cin, p->cout, FFTW_BACKWARD,
+	    FFTW_ESTIMATE);
+	if (p->c2c == NULL)
+		return err_set(err, TWIN_ENOMEM,
+		    "cannot plan a transform of size %zu", p->n);
+	return 0;
+}
+
 int
 fft_sq_envelope(struct fft *f, const double *re, const double *im, size_t n,
-    size_t lo, size_t hi, double *out, struct twin_err *err)
+    size_t lo, size_t hi, double *ere, double *eim, struct twin_err *err)
 {
 	struct plan *p;
-	double s;
-	size_t k;
+	double s, g;
+	size_t k, b, m, nb = n / 2 + 1;
 
-	if ((p = plan_get(f, n, err)) == NULL)
-		return -1;
-	if (p->c2c == NULL) {
-		p->cin = fftw_alloc_complex(n);
-		p->cout = fftw_alloc_complex(n);
-		if (p->cin == NULL || p->cout == NULL)
-			return err_set(err, TWIN_ENOMEM,
-			    "cannot allocate a transform of size %zu", n);
-		p->c2c = fftw_plan_dft_1d((int)n, p->cin, p->cout,
-		    FFTW_BACKWARD, FFTW_ESTIMATE);
-		if (p->c2c == NULL)
-			return err_set(err, TWIN_ENOMEM,
-			    "cannot plan a transform of size %zu", n);
-	}
 	if (lo < 1)
 		lo = 1;
 	if (hi > (n - 1) / 2)
 		hi = (n - 1) / 2;
-	memset(p->cin, 0, n * sizeof(fftw_complex));
+	b = hi >= lo ? hi - lo : 0;
+	/* the smallest power of two that holds -b..b with a zero on each
+	 * side, or n itself */
+	for (m = 4; m < 2 * b + 2; m *= 2)
+		;
+	if (m > n)
+		m = n;
+	if ((p = plan_get(f, m, err)) == NULL || plan_c2c(p, err) < 0)
+		return -1;
+	memset(p->cin, 0, m * sizeof(fftw_complex));
 	for (k = lo; k <= hi; k++) {
-		p->cin[k][0] = 2 * re[k];
-		p->cin[k][1] = 2 * im[k];
+		p->cin[k - lo][0] = 2 * re[k];
+		p->cin[k - lo][1] = 2 * im[k];
 	}
 	fftw_execute(p->c2c);
 	s = 1.0 / ((double)n * (double)n);
-	for (k = 0; k < n; k++)
-		out[k] = (p->cout[k][0] * p->cout[k][0] +
+	for (k = 0; k < m; k++)
+		p->rin[k] = (p->cout[k][0] * p->cout[k][0] +
 		    p->cout[k][1] * p->cout[k][1]) * s;
+	fftw_execute(p->r2c);
+	/* m samples of a signal of bins -b..b give its coefficients
+	 * exactly; an n-point transform has them n/m times larger */
+	g = (double)n / (double)m;
+	for (k = 0; k <= m / 2 && k < nb; k++) {
+		ere[k] = p->rout[k][0] * g;
+		eim[k] = p->rout[k][1] * g;
+	}
+	for (; k < nb; k++)
+		ere[k] = eim[k] = 0;
 	return 0;
 }

@@ -36,14 +36,20 @@ int fft_r2c(struct fft *f, const double *x, size_t n, double *re,
     double *im, struct twin_err *err);
 
 /*
- * Analytic signal of a band: bins k with lo <= k <= hi (0 < lo, hi < n/2)
- * of the spectrum (re, im of n/2+1 bins) are doubled, all others zeroed,
- * and the complex inverse transform of length n is taken.  out receives
- * |z[j]|^2 / n^2 for j in 0..n-1: the squared envelope of the band-passed
- * signal in the units of x squared.
+ * Squared envelope of a band, as a spectrum.  Bins k with lo <= k <= hi
+ * (0 < lo, hi < n/2) of the spectrum (re, im of n/2+1 bins) are doubled,
+ * all others zeroed: the analytic signal z of the band.  Its squared
+ * envelope e[j] = |z[j]|^2 / n^2 (j in 0..n-1, in the units of x squared)
+ * is never formed at n points: |z|^2 does not change when the band is
+ * shifted down to bins 0..b (b = hi - lo), and then holds only bins -b..b,
+ * so m >= 2b + 2 samples of it (m the next power of two, at most n)
+ * determine its transform exactly.  ere and eim receive the n-point
+ * transform E[k] of e for k in 0..n/2; the bins above m/2 (all above b)
+ * are zero.
  */
 int fft_sq_envelope(struct fft *f, const double *re, const double *im,
-    size_t n, size_t lo, size_t hi, double *out, struct twin_err *err);
+    size_t n, size_t lo, size_t hi, double *ere, double *eim,
+    struct twin_err *err);
 
 /* Number of distinct sizes planned so far (for tests). */
 size_t fft_nplans(const struct fft *f);
