@@ -529,6 +529,18 @@ rnd(double x, int digits)
 	return round(x * f) / f;
 }
 
+/* fmt_double() into dst, or "null" for NaN or an infinity. */
+static int
+fmt_num(double x, char *dst)
+{
+	int n = fmt_double(x, dst);
+
+	if (n >= 0)
+		return n;
+	memcpy(dst, "null", 4);
+	return 4;
+}
+
 /*
  * A feature value or baseline for people: six significant digits, printed
  * as fmt_double() prints the double those digits read back as (a decimal
@@ -536,10 +548,11 @@ rnd(double x, int digits)
  * 1e5 the digits are an integer over a power of ten; other values take
  * the general path.  The rounding is by a multiplication, so a value
  * within an ulp of a half may round the other way than printf's %.6g
- * (about 2 in 10^4 values); it is the same on every machine.
+ * (about 2 in 10^4 values); it is the same on every machine.  Writes at
+ * most 40 bytes into dst; returns the count.
  */
-static void
-put_sig6(struct buf *b, double x)
+static int
+fmt_sig6(double x, char *dst)
 {
 	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 		1e8, 1e9, 1e10 };
@@ -548,18 +561,15 @@ put_sig6(struct buf *b, double x)
 	char tmp[48];
 	int e, n = 0;
 
-	if (!isfinite(x)) {
-		buf_adds(b, "null");
-		return;
-	}
+	if (!isfinite(x))
+		return fmt_num(x, dst);
 	if (a == 0) {
-		buf_add(b, "0.0", 3);
-		return;
+		memcpy(dst, "0.0", 3);
+		return 3;
 	}
 	if (!(a >= 1e-4 && a < 1e5)) {
 		snprintf(tmp, sizeof(tmp), "%.6g", x);
-		put_num(b, strtod(tmp, NULL));
-		return;
+		return fmt_num(strtod(tmp, NULL), dst);
 	}
 	e = (int)floor(log10(a));
 	if (e < -4)
@@ -573,9 +583,8 @@ put_sig6(struct buf *b, double x)
 		k = llround(a * p10[5 - e]);
 	}
 	if (x < 0)
-		tmp[n++] = '-';
-	n += put_scaled(tmp + n, (unsigned long long)k, 5 - e);
-	buf_add(b, tmp, (size_t)n);
+		dst[n++] = '-';
+	return n + put_scaled(dst + n, (unsigned long long)k, 5 - e);
 }
 
 /*
@@ -584,51 +593,60 @@ put_sig6(struct buf *b, double x)
  * shortest decimal that reads back as round(x * 10^d) / 10^d is that
  * integer over 10^d with its trailing zeros taken off, since it has at
  * most 15 significant digits.  Other values take the general path.
+ * Writes at most 40 bytes into dst; returns the count.
  */
-static void
-put_fixed(struct buf *b, double x, int d)
+static int
+fmt_fixed(double x, int d, char *dst)
 {
 	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 		1e8, 1e9, 1e10, 1e11, 1e12 };
-	char tmp[48];
 	long long k;
 	int n = 0;
 	double r;
 
-	if (d < 0 || d > 12) {
-		put_num(b, rnd(x, d));
-		return;
-	}
+	if (d < 0 || d > 12)
+		return fmt_num(rnd(x, d), dst);
 	r = rnd(x, d);
 	if (r == 0) {
-		buf_add(b, "0.0", 3);
-		return;
+		memcpy(dst, "0.0", 3);
+		return 3;
 	}
-	if (!(fabs(r) >= 1e-4 && fabs(r) < 1e9)) {
-		put_num(b, r);
-		return;
-	}
+	if (!(fabs(r) >= 1e-4 && fabs(r) < 1e9))
+		return fmt_num(r, dst);
 	k = llround(r * p10[d]);
 	if (k < 0) {
-		tmp[n++] = '-';
+		dst[n++] = '-';
 		k = -k;
 	}
-	n += put_scaled(tmp + n, (unsigned long long)k, d);
-	buf_add(b, tmp, (size_t)n);
+	return n + put_scaled(dst + n, (unsigned long long)k, d);
 }
 
+static void
+put_fixed(struct buf *b, double x, int d)
+{
+	char tmp[48];
+
+	buf_add(b, tmp, (size_t)fmt_fixed(x, d, tmp));
+}
+
+/* A feature's object but its closing brace, written in one piece. */
 static void
 put_feature(struct buf *b, const struct model_class *mc,
     const struct model_result *r, const double *x, size_t i)
 {
 	const struct buf *fj = &cinfo_of(mc)->fjson[i];
+	char tmp[160];
+	int n;
 
+	n = fmt_sig6(x[i], tmp);
+	memcpy(tmp + n, ",\"baseline\":", 12);
+	n += 12;
+	n += fmt_sig6(r->baseline[i], tmp + n);
+	memcpy(tmp + n, ",\"z\":", 5);
+	n += 5;
+	n += fmt_fixed(r->z[i], 2, tmp + n);
 	buf_add(b, fj->s, fj->len);
-	put_sig6(b, x[i]);
-	buf_add(b, ",\"baseline\":", 12);
-	put_sig6(b, r->baseline[i]);
-	buf_add(b, ",\"z\":", 5);
-	put_fixed(b, r->z[i], 2);
+	buf_add(b, tmp, (size_t)n);
 }
 
 static int
@@ -741,12 +759,11 @@ flush_group(struct group *g)
 	struct twin_err err;
 	double *x = g->x;
 	size_t i, k, nm;
-	int known, rc = 0;
+	int known, rc = 0, n;
+	char tmp[160];
 
 	if (mc != NULL) {
-		int n = join_emit(&g->j, x, &g->end, &g->from);
-
-		if (n < 0)
+		if ((n = join_emit(&g->j, x, &g->end, &g->from)) < 0)
 			return 0;
 		g->npresent = (size_t)n;
 	} else {
@@ -789,13 +806,15 @@ flush_group(struct group *g)
 	}
 	if (known && r.severity != SEV_UNKNOWN) {
 		/* 12 decimals: finer than any calibration can mean */
-		put_key(b, "score");
-		put_fixed(b, r.score, 12);
-		buf_adds(b, ",\"band\":[");
-		put_fixed(b, r.lo, 12);
-		buf_addc(b, ',');
-		put_fixed(b, r.hi, 12);
-		buf_addc(b, ']');
+		memcpy(tmp, ",\"score\":", 9);
+		n = 9 + fmt_fixed(r.score, 12, tmp + 9);
+		memcpy(tmp + n, ",\"band\":[", 9);
+		n += 9;
+		n += fmt_fixed(r.lo, 12, tmp + n);
+		tmp[n++] = ',';
+		n += fmt_fixed(r.hi, 12, tmp + n);
+		tmp[n++] = ']';
+		buf_add(b, tmp, (size_t)n);
 	}
 	put_skey(b, "severity", model_severity_name(known ? r.severity :
 	    SEV_UNKNOWN));
@@ -840,9 +859,11 @@ flush_group(struct group *g)
 			if (k)
 				buf_addc(b, ',');
 			put_feature(b, mc, &r, x, r.order[k]);
-			put_key(b, "share");
-			put_fixed(b, r.c[r.order[k]] / tot, 4);
-			buf_addc(b, '}');
+			n = 9;
+			memcpy(tmp, ",\"share\":", 9);
+			n += fmt_fixed(r.c[r.order[k]] / tot, 4, tmp + n);
+			tmp[n++] = '}';
+			buf_add(b, tmp, (size_t)n);
 		}
 	}
 	buf_adds(b, "],\"dq\":{\"flags\":[");

@@ -2,6 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "fastnum.h"
@@ -882,11 +885,14 @@ out:
 struct scan {
 	const char *p, *end;
 	struct featrec *fr;
+	int ws;			/* the line holds a space or a tab */
 };
 
 static void
 sp(struct scan *s)
 {
+	if (!s->ws)
+		return;
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
 		s->p++;
 }
@@ -929,6 +935,25 @@ plain_run(const char *q, const char *end)
 {
 	uint64_t w, t;
 
+#ifdef __SSE2__
+	/* sixteen at a time: signed bytes below 0x20 are controls or not
+	 * ASCII */
+	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'),
+	    del = _mm_set1_epi8(0x7f), sp20 = _mm_set1_epi8(0x20);
+	__m128i v;
+	unsigned mask;
+
+	while (end - q >= 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+		    _mm_cmpeq_epi8(v, bsl)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, del), _mm_cmplt_epi8(v, sp20))));
+		if (mask != 0)
+			return q + __builtin_ctz(mask);
+		q += 16;
+	}
+#endif
 	while (end - q >= 8) {
 		memcpy(&w, q, 8);
 		t = (((w - 0x20 * ONES) & ~w) | w | HASZERO(w ^ ('"' * ONES)) |
@@ -978,14 +1003,19 @@ scopy(struct scan *s, const char *str, size_t len)
 	return off;
 }
 
-/* A JSON number by the grammar; its value in *x. */
+/*
+ * A JSON number by the grammar; its value in *x, or with x NULL only
+ * whether jansson would take it (a number without an exponent and of
+ * fewer than 300 digits is finite).
+ */
 static int
 snum(struct scan *s, double *x)
 {
 	const char *q, *b;
 	char tmp[64];
 	size_t n;
-	int real = 0;
+	int real = 0;		/* 1: a fraction, 2: an exponent */
+	double dummy;
 
 	sp(s);
 	b = q = s->p;
@@ -1006,7 +1036,7 @@ snum(struct scan *s, double *x)
 			q++;
 	}
 	if (q < s->end && (*q == 'e' || *q == 'E')) {
-		real = 1;
+		real = 2;
 		q++;
 		if (q < s->end && (*q == '+' || *q == '-'))
 			q++;
@@ -1020,6 +1050,11 @@ snum(struct scan *s, double *x)
 	/* jansson refuses integers beyond 64 bits; leave those to it */
 	if (!real && n > 18)
 		return -1;
+	if (x == NULL) {
+		if (real < 2 && n < 300)
+			return 0;
+		x = &dummy;
+	}
 	if (fastnum_parse(b, n, x) == 0)
 		return 0;
 	if (n >= sizeof(tmp))
@@ -1042,24 +1077,32 @@ slit(struct scan *s, const char *lit)
 	return 0;
 }
 
-/* Keys of one object, to refuse duplicates as jansson does. */
+/*
+ * Keys of one object, to refuse duplicates as jansson does.  A bit per
+ * key of its length and last byte: only keys that share the bit are
+ * compared.
+ */
 struct keys {
 	const char *k[64];
 	size_t n[64];
 	size_t count;
+	uint64_t bits;
 };
 
 static int
 newkey(struct keys *ks, const char *k, size_t n)
 {
+	uint64_t bit = 1ULL << ((n * 7 + (n ? (unsigned char)k[n - 1] : 0)) &
+	    63);
 	size_t i;
 
 	if (ks->count == 64)
 		return -1;
-	for (i = 0; i < ks->count; i++)
-		if (ks->n[i] == n && (n == 0 || (ks->k[i][0] == k[0] &&
-		    memcmp(ks->k[i], k, n) == 0)))
-			return -1;
+	if (ks->bits & bit)
+		for (i = 0; i < ks->count; i++)
+			if (ks->n[i] == n && memcmp(ks->k[i], k, n) == 0)
+				return -1;
+	ks->bits |= bit;
 	ks->k[ks->count] = k;
 	ks->n[ks->count++] = n;
 	return 0;
@@ -1071,7 +1114,6 @@ sskip(struct scan *s, int depth)
 {
 	const char *str;
 	size_t len;
-	double x;
 	struct keys ks;
 
 	sp(s);
@@ -1111,6 +1153,7 @@ sskip(struct scan *s, int depth)
 			return 0;
 		}
 		ks.count = 0;
+		ks.bits = 0;
 		for (;;) {
 			if (sstr(s, &str, &len) < 0 ||
 			    newkey(&ks, str, len) < 0 || expect(s, ':') < 0 ||
@@ -1124,7 +1167,7 @@ sskip(struct scan *s, int depth)
 			return expect(s, '}');
 		}
 	default:
-		return snum(s, &x);
+		return snum(s, NULL);
 	}
 }
 
@@ -1147,6 +1190,7 @@ sobject(struct scan *s, member_fn fn, void *arg, int uniq)
 	struct keys ks;
 
 	ks.count = 0;
+	ks.bits = 0;
 	if (expect(s, '{') < 0)
 		return -1;
 	sp(s);
@@ -1338,13 +1382,16 @@ featrec_scan(const char *line, size_t n, const char *want,
 
 	if (!plain[' '])
 		plain_init();
-	memset(&st, 0, sizeof(st));
+	/* only what seen marks is read */
+	st.seen = 0;
 	fr->nf = fr->nsrc = 0;
 	fr->has_wstart = 0;
 	fr->scratch.len = 0;
 	s.p = line;
 	s.end = line + n;
 	s.fr = fr;
+	/* a line as programs write it has no blank to skip: one look */
+	s.ws = memchr(line, ' ', n) != NULL || memchr(line, '\t', n) != NULL;
 	if (sobject(&s, m_top, &st, 0) < 0)
 		return 0;
 	sp(&s);
