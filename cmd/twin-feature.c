@@ -267,9 +267,11 @@ speedsrc_add(struct speedsrc *src, int64_t t, double hz)
 			drop = 1;
 			tot.speed_dropped++;
 		}
-		memmove(src->pt, src->pt + drop, (src->n - drop) *
-		    sizeof(*src->pt));
-		src->n -= drop;
+		if (drop > 0) {
+			memmove(src->pt, src->pt + drop, (src->n - drop) *
+			    sizeof(*src->pt));
+			src->n -= drop;
+		}
 		if (src->n == src->cap) {
 			src->cap = src->cap ? 2 * src->cap : 64;
 			src->pt = xrealloc(src->pt, src->cap *
@@ -278,8 +280,9 @@ speedsrc_add(struct speedsrc *src, int64_t t, double hz)
 	}
 	for (i = src->n; i > 0 && src->pt[i - 1].t > t; i--)
 		;
-	memmove(src->pt + i + 1, src->pt + i, (src->n - i) *
-	    sizeof(*src->pt));
+	if (i < src->n)
+		memmove(src->pt + i + 1, src->pt + i, (src->n - i) *
+		    sizeof(*src->pt));
 	src->pt[i] = (struct speedpt){ t, hz };
 	src->n++;
 }
