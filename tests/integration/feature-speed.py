@@ -277,6 +277,31 @@ def main():
             ok("speed records 40 s late, no lateness: %d windows use the "
                "sample 10 s before (documented)" % len(old))
 
+        # Snapshots every 10 minutes, held by a lateness of 5 s until the
+        # next one, while the tachometer sends a sample every second: the
+        # samples a held window needs must outlive the many that follow.
+        recs = []
+        for s in range(0, 1801):
+            recs.append(sample("acme", T0 + s * 1000, "M-101",
+                               "electric_motor", "speed.shaft", "rpm",
+                               1480.0 + s / 6))
+            if s % 600 == 0:
+                recs.append(sample("acme", T0 + s * 1000, "P-101", "pump",
+                                   "vibration.de.x", "g",
+                                   block((1480.0 + s / 6) / 60, s), RATE))
+        rc, out, _, err = run(tmp, spec("5s"), recs, name="held")
+        ws = pump_windows(out, "P-101")
+        bad = ["%ds: %r %r" % (secs(r), r.get("speed_hz"),
+                               r["dq"].get("speed")) for r in ws
+               if abs(r.get("speed_hz", 0) - (1480.0 + secs(r) / 6) / 60) >
+               1e-9 * 30]
+        if rc != 0 or len(ws) != 4 or bad:
+            notok("held snapshot keeps its speed", "exit %d, %d windows; %s"
+                  % (rc, len(ws), "; ".join(bad[:4]) or err.strip()))
+        else:
+            ok("snapshots held 10 minutes by the lateness keep their speed "
+               "among 1 Hz tachometer samples")
+
         # Two tenants, same asset names, different speeds; interleaved so
         # that shared state would mix them into the windows' means.
         a, b = plant("acme"), plant("beta", top=1180.0)
