@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "buf.h"
 #include "fft.h"
 #include "feat.h"
@@ -252,6 +256,10 @@ bin_range(double flo, double fhi, double df, size_t nb, size_t *lo,
 	while (k < nb && (double)k * df < flo)
 		k++;
 	*lo = k;
+	/* likewise from just below the last bin */
+	g = fhi / df - 1;
+	if (g > (double)k)
+		k = g < (double)nb ? (size_t)g : nb;
 	while (k < nb && (double)k * df <= fhi)
 		k++;
 	*hi = k;
@@ -414,72 +422,221 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
 }
 
 /*
- * The loops over every sample of a window.  Each is written so that the
- * compiler can vectorize it (OpenMP simd reductions, built with
- * -fopenmp-simd: the sums are then taken in lanes and added at the end,
- * which rounds differently from one running sum, by far less than the
- * tolerances twin-feature(5) states).
+ * The loops over every sample of a window, two lanes at a time with the
+ * vector extensions of GCC and Clang (SSE2 on x86-64, NEON on arm64, plain
+ * code elsewhere).  Sums are kept per lane and added at the end, which
+ * rounds differently from one running sum, by far less than the
+ * tolerances twin-feature(5) states.  An odd last value goes through lane
+ * 0 alone.
  */
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2l __attribute__((vector_size(16)));
+
+static v2d
+ld2(const double *p)
+{
+	v2d v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Lane minimum and maximum: a when the comparison holds, else b (so a
+ * NaN in a is passed over). */
+#ifdef __SSE2__
+static v2d
+min2(v2d a, v2d b)
+{
+	return (v2d)_mm_min_pd((__m128d)a, (__m128d)b);
+}
+
+static v2d
+max2(v2d a, v2d b)
+{
+	return (v2d)_mm_max_pd((__m128d)a, (__m128d)b);
+}
+
+static v2d
+sqrt2(v2d a)
+{
+	return (v2d)_mm_sqrt_pd((__m128d)a);
+}
+#else
+/* Lane select: m ? a : b, m a comparison result (all ones or zero). */
+static v2d
+sel2(v2l m, v2d a, v2d b)
+{
+	return (v2d)((m & (v2l)a) | (~m & (v2l)b));
+}
+
+static v2d
+min2(v2d a, v2d b)
+{
+	return sel2(a < b, a, b);
+}
+
+static v2d
+max2(v2d a, v2d b)
+{
+	return sel2(a > b, a, b);
+}
+
+static v2d
+sqrt2(v2d a)
+{
+	v2d r = { sqrt(a[0]), sqrt(a[1]) };
+
+	return r;
+}
+#endif
+
+static v2d
+abs2(v2d v)
+{
+	const v2l mask = { 0x7fffffffffffffffLL, 0x7fffffffffffffffLL };
+
+	return (v2d)((v2l)v & mask);
+}
+
+static double
+hsum(v2d v)
+{
+	return v[0] + v[1];
+}
+
+/* Sum and count of the finite values of x. */
 static size_t
 count_finite(const double *x, size_t n, double *sum)
 {
-	double s = 0;
-	size_t i, c = 0;
+	v2d s = { 0, 0 }, zero = { 0, 0 };
+	v2l c = { 0, 0 };
+	size_t i;
 
-#pragma omp simd reduction(+:s, c)
-	for (i = 0; i < n; i++) {
-		int f = isfinite(x[i]);
+	for (i = 0; i + 2 <= n; i += 2) {
+		v2d v = ld2(x + i);
+		v2l f = v - v == zero;	/* finite exactly when v - v is 0 */
 
-		s += f ? x[i] : 0;
-		c += (size_t)f;
+		s += (v2d)(f & (v2l)v);
+		c -= f;
 	}
-	*sum = s;
-	return c;
+	if (i < n && isfinite(x[i])) {
+		s[0] += x[i];
+		c[0]++;
+	}
+	*sum = hsum(s);
+	return (size_t)(c[0] + c[1]);
 }
 
-/* Central moments and more of finite x; y receives x - mean. */
+/*
+ * Sums of the powers 2, 3, 4 of x - mean, of x^2 and of |x|, the minimum
+ * and maximum, of finite x; y receives x - mean.
+ */
 static void
 moments(const double *x, size_t n, double mean, double *y, double *m2,
     double *m3, double *m4, double *ms, double *mabs, double *mn,
     double *mx)
 {
-	double a2 = 0, a3 = 0, a4 = 0, as = 0, aa = 0;
-	double lo = INFINITY, hi = -INFINITY;
+	v2d a2 = { 0, 0 }, a3 = a2, a4 = a2, as = a2, aa = a2;
+	v2d lo = { INFINITY, INFINITY }, hi = { -INFINITY, -INFINITY };
+	v2d mu = { mean, mean };
 	size_t i;
 
-#pragma omp simd reduction(+:a2, a3, a4, as, aa) reduction(min:lo) \
-    reduction(max:hi)
-	for (i = 0; i < n; i++) {
-		double d = x[i] - mean, d2 = d * d;
+	for (i = 0; i + 2 <= n; i += 2) {
+		v2d v = ld2(x + i), d = v - mu, d2 = d * d;
 
-		y[i] = d;
+		memcpy(y + i, &d, sizeof(d));
 		a2 += d2;
 		a3 += d2 * d;
 		a4 += d2 * d2;
-		as += x[i] * x[i];
-		aa += fabs(x[i]);
-		lo = x[i] < lo ? x[i] : lo;
-		hi = x[i] > hi ? x[i] : hi;
+		as += v * v;
+		aa += abs2(v);
+		lo = min2(v, lo);
+		hi = max2(v, hi);
 	}
-	*m2 = a2;
-	*m3 = a3;
-	*m4 = a4;
-	*ms = as;
-	*mabs = aa;
-	*mn = lo;
-	*mx = hi;
+	if (i < n) {
+		double v = x[i], d = v - mean;
+
+		y[i] = d;
+		a2[0] += d * d;
+		a3[0] += d * d * d;
+		a4[0] += d * d * d * d;
+		as[0] += v * v;
+		aa[0] += fabs(v);
+		lo[0] = v < lo[0] ? v : lo[0];
+		hi[0] = v > hi[0] ? v : hi[0];
+	}
+	*m2 = hsum(a2);
+	*m3 = hsum(a3);
+	*m4 = hsum(a4);
+	*ms = hsum(as);
+	*mabs = hsum(aa);
+	*mn = lo[0] < lo[1] ? lo[0] : lo[1];
+	*mx = hi[0] > hi[1] ? hi[0] : hi[1];
 }
 
 static double
 sum_sqrt_abs(const double *x, size_t n)
 {
-	double s = 0;
+	v2d s = { 0, 0 };
 	size_t i;
 
-#pragma omp simd reduction(+:s)
-	for (i = 0; i < n; i++)
-		s += sqrt(fabs(x[i]));
-	return s;
+	for (i = 0; i + 2 <= n; i += 2)
+		s += sqrt2(abs2(ld2(x + i)));
+	if (i < n)
+		s[0] += sqrt(fabs(x[i]));
+	return hsum(s);
+}
+
+/* Minimum, maximum and the count outside [lo, hi] of finite x. */
+static double
+min_max_out(const double *x, size_t n, double lo, double hi, double *mn,
+    double *mx)
+{
+	v2d a = { INFINITY, INFINITY }, b = { -INFINITY, -INFINITY };
+	v2d l = { lo, lo }, h = { hi, hi };
+	v2l c = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i + 2 <= n; i += 2) {
+		v2d v = ld2(x + i);
+
+		a = min2(v, a);
+		b = max2(v, b);
+		c -= (v < l) | (v > h);
+	}
+	if (i < n) {
+		a[0] = x[i] < a[0] ? x[i] : a[0];
+		b[0] = x[i] > b[0] ? x[i] : b[0];
+		c[0] += x[i] < lo || x[i] > hi;
+	}
+	*mn = a[0] < a[1] ? a[0] : a[1];
+	*mx = b[0] > b[1] ? b[0] : b[1];
+	return (double)(c[0] + c[1]);
+}
+
+/* Sum of squared deviations from mean, and the count above lim, of
+ * finite x. */
+static double
+dev2(const double *x, size_t n, double mean, double lim, double *above)
+{
+	v2d s = { 0, 0 }, mu = { mean, mean }, li = { lim, lim };
+	v2l c = { 0, 0 };
+	size_t i;
+
+	for (i = 0; i + 2 <= n; i += 2) {
+		v2d d = ld2(x + i) - mu, d2 = d * d;
+
+		s += d2;
+		c -= d2 > li;
+	}
+	if (i < n) {
+		double d = x[i] - mean;
+
+		s[0] += d * d;
+		c[0] += d * d > lim;
+	}
+	*above = (double)(c[0] + c[1]);
+	return hsum(s);
 }
 
 int
@@ -602,12 +759,16 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	out->speed_hz = speed;
 	if (sel & (FEAT_CENTROID | FEAT_PEAK_HZ)) {
 		psum = sfp = 0;
+		double best = ws->pw[1];
+
 		h = 1;
 		for (k = 1; k < nb; k++) {
 			psum += ws->pw[k];
 			sfp += ws->pw[k] * (double)k * df;
-			if (ws->pw[k] > ws->pw[h])
+			if (ws->pw[k] > best) {
+				best = ws->pw[k];
 				h = k;
+			}
 		}
 		if ((sel & FEAT_CENTROID) && psum > 0)
 			put(out, "centroid", sfp / psum);
@@ -686,46 +847,54 @@ void
 feat_quality(const double *x, size_t n, double lo, double hi,
     double spike_k, double flat_eps, struct feat_dq *dq)
 {
-	double sum = 0, m2 = 0, mn = INFINITY, mx = -INFINITY, mean, lim;
-	size_t i, nf = 0, oor = 0, sp = 0;
-	int rng = lo < hi;
+	double mean = 0, m2 = 0, mn = INFINITY, mx = -INFINITY, sd, oor, sp;
+	size_t i, nf;
 
 	memset(dq, 0, sizeof(*dq));
-#pragma omp simd reduction(+:sum, nf, oor) reduction(min:mn) \
-    reduction(max:mx)
-	for (i = 0; i < n; i++) {
-		int f = isfinite(x[i]);
-		double v = f ? x[i] : 0;
-
-		nf += (size_t)f;
-		sum += v;
-		mn = f && v < mn ? v : mn;
-		mx = f && v > mx ? v : mx;
-		oor += (size_t)(f & rng & (v < lo || v > hi));
+	nf = count_finite(x, n, &mean);
+	if (lo >= hi)
+		lo = -INFINITY, hi = INFINITY;
+	if (nf == n) {
+		/* every value finite: loops without a test per value */
+		oor = min_max_out(x, n, lo, hi, &mn, &mx);
+		dq->out_of_range = (size_t)oor;
+		if (nf < 2)
+			return;
+		mean /= (double)nf;
+		dq->flatline = mx - mn <= flat_eps;
+		if (spike_k <= 0)
+			return;
+		m2 = dev2(x, n, mean, INFINITY, &sp);
+		sd = sqrt(m2 / (double)nf);
+		if (sd > 0) {
+			dev2(x, n, mean, spike_k * sd * spike_k * sd, &sp);
+			dq->spikes = (size_t)sp;
+		}
+		return;
 	}
 	dq->nan = n - nf;
-	dq->out_of_range = oor;
+	for (i = 0; i < n; i++) {
+		if (!isfinite(x[i]))
+			continue;
+		if (x[i] < mn)
+			mn = x[i];
+		if (x[i] > mx)
+			mx = x[i];
+		if (x[i] < lo || x[i] > hi)
+			dq->out_of_range++;
+	}
 	if (nf < 2)
 		return;
-	mean = sum / (double)nf;
+	mean /= (double)nf;
 	dq->flatline = mx - mn <= flat_eps;
 	if (spike_k <= 0)
 		return;
-#pragma omp simd reduction(+:m2)
-	for (i = 0; i < n; i++) {
-		double d = isfinite(x[i]) ? x[i] - mean : 0;
-
-		m2 += d * d;
-	}
-	/* |x - mean| > k sd, as (x - mean)^2 > k^2 m2 / nf */
-	lim = spike_k * spike_k * (m2 / (double)nf);
-	if (!(lim > 0))
-		return;
-#pragma omp simd reduction(+:sp)
-	for (i = 0; i < n; i++) {
-		double d = isfinite(x[i]) ? x[i] - mean : 0;
-
-		sp += (size_t)(d * d > lim);
-	}
-	dq->spikes = sp;
+	for (i = 0; i < n; i++)
+		if (isfinite(x[i]))
+			m2 += (x[i] - mean) * (x[i] - mean);
+	sd = sqrt(m2 / (double)nf);
+	for (i = 0; i < n; i++)
+		if (isfinite(x[i]) && fabs(x[i] - mean) > spike_k * sd &&
+		    sd > 0)
+			dq->spikes++;
 }

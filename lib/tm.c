@@ -155,6 +155,19 @@ tm_from_json(const json_t *v, int64_t *ns, struct twin_err *err)
 	    "'ts' is neither RFC 3339 text nor epoch milliseconds");
 }
 
+/* v as exactly w decimal digits (v < 10^w) at out + *n. */
+static void
+put_digits(char *out, int *n, unsigned v, int w)
+{
+	int i;
+
+	for (i = w - 1; i >= 0; i--) {
+		out[*n + i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	*n += w;
+}
+
 int
 tm_format(int64_t ns, char *out)
 {
@@ -175,18 +188,34 @@ tm_format(int64_t ns, char *out)
 		days--;
 	}
 	civil_from_days(days, &y, &mo, &d);
-	n = snprintf(out, TM_BUFSZ, "%04lld-%02u-%02uT%02d:%02d:%02d",
-	    (long long)y, mo, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-	    (int)(rem % 60));
+	if (y < 0 || y > 9999)
+		n = snprintf(out, TM_BUFSZ, "%04lld-%02u-%02uT%02d:%02d:%02d",
+		    (long long)y, mo, d, (int)(rem / 3600),
+		    (int)(rem / 60 % 60), (int)(rem % 60));
+	else {
+		/* the common case by hand: this runs once per record */
+		n = 0;
+		put_digits(out, &n, (unsigned)y, 4);
+		out[n++] = '-';
+		put_digits(out, &n, mo, 2);
+		out[n++] = '-';
+		put_digits(out, &n, d, 2);
+		out[n++] = 'T';
+		put_digits(out, &n, (unsigned)(rem / 3600), 2);
+		out[n++] = ':';
+		put_digits(out, &n, (unsigned)(rem / 60 % 60), 2);
+		out[n++] = ':';
+		put_digits(out, &n, (unsigned)(rem % 60), 2);
+	}
+	out[n++] = '.';
 	if (frac % 1000000 == 0)
-		n += snprintf(out + n, TM_BUFSZ - (size_t)n, ".%03dZ",
-		    (int)(frac / 1000000));
+		put_digits(out, &n, (unsigned)(frac / 1000000), 3);
 	else if (frac % 1000 == 0)
-		n += snprintf(out + n, TM_BUFSZ - (size_t)n, ".%06dZ",
-		    (int)(frac / 1000));
+		put_digits(out, &n, (unsigned)(frac / 1000), 6);
 	else
-		n += snprintf(out + n, TM_BUFSZ - (size_t)n, ".%09dZ",
-		    (int)frac);
+		put_digits(out, &n, (unsigned)frac, 9);
+	out[n++] = 'Z';
+	out[n] = '\0';
 	return n;
 }
 

@@ -1,4 +1,9 @@
 /* test-tm.c - RFC 3339 <-> nanoseconds. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "tm.h"
 #include "t.h"
 
@@ -49,5 +54,49 @@ main(void)
 	T_OK(tm_parse_duration("1.5", &ns, NULL) == 0 && ns == 1500000000, "bare seconds");
 	T_OK(tm_parse_duration("5 parsecs", &ns, NULL) == -1, "bad unit");
 	T_OK(tm_parse_duration("-1s", &ns, NULL) == -1, "negative");
+
+	/* tm_format against gmtime_r and printf over its range */
+	{
+		uint64_t r = 0x9e3779b97f4a7c15ULL;
+		int i, bad = 0;
+
+		for (i = 0; i < 200000; i++) {
+			char a[TM_BUFSZ], b[TM_BUFSZ + 16];
+			struct tm g;
+			time_t secs;
+			int64_t frac, t;
+			int k;
+
+			r ^= r << 13;
+			r ^= r >> 7;
+			r ^= r << 17;
+			/* int64 nanoseconds reach 1677 to 2262 */
+			secs = (time_t)(r % 18000000000ULL) - 9000000000LL;
+			frac = (int64_t)((r >> 40) % 1000000000);
+			if (i % 3 == 0)
+				frac -= frac % 1000000;
+			else if (i % 3 == 1)
+				frac -= frac % 1000;
+			t = (int64_t)secs * TM_NS_PER_S + frac;
+			tm_format(t, a);
+			gmtime_r(&secs, &g);
+			k = snprintf(b, sizeof(b), "%04d-%02d-%02dT%02d:%02d:%02d",
+			    g.tm_year + 1900, g.tm_mon + 1, g.tm_mday, g.tm_hour,
+			    g.tm_min, g.tm_sec);
+			if (frac % 1000000 == 0)
+				snprintf(b + k, sizeof(b) - (size_t)k, ".%03dZ",
+				    (int)(frac / 1000000));
+			else if (frac % 1000 == 0)
+				snprintf(b + k, sizeof(b) - (size_t)k, ".%06dZ",
+				    (int)(frac / 1000));
+			else
+				snprintf(b + k, sizeof(b) - (size_t)k, ".%09dZ",
+				    (int)frac);
+			if (strcmp(a, b) != 0 && bad++ < 5)
+				printf("# %lld: %s, gmtime %s\n", (long long)t, a,
+				    b);
+		}
+		T_OK(bad == 0, "tm_format agrees with gmtime_r over 1685-2255");
+	}
 	return T_DONE();
 }
