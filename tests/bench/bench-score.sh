@@ -52,17 +52,32 @@ import json, sys, time
 import numpy as np
 from sklearn.covariance import LedoitWolf
 
-def rows(path, feats_of):
-    """Group feature records into (class, asset, ts) -> feature dict."""
+def rows(path, feats_of, meta=None):
+    """Group feature records into (class, asset, ts) -> feature dict;
+    meta, when given, gets each row's site, sources, earliest window
+    start and feature spec digest for the score record's prov."""
     g = {}
     for line in open(path):
         r = json.loads(line)
         if r["kind"] != "feature":
             continue
-        d = g.setdefault((r["class"], r["asset"], r["ts"]), {})
+        key = (r["class"], r["asset"], r["ts"])
+        d = g.setdefault(key, {})
         ch = r["channel"]
         for k, v in r["f"].items():
             d[ch + ":" + k] = v
+        if meta is not None:
+            m = meta.get(key)
+            pv = r["prov"]
+            if m is None:
+                meta[key] = [r.get("site"), list(pv["src"]),
+                             r["window"]["start"], pv.get("spec_sha256")]
+            else:
+                for s in pv["src"]:
+                    if s not in m[1]:
+                        m[1].append(s)
+                if r["window"]["start"] < m[2]:
+                    m[2] = r["window"]["start"]
     out = {}
     for (cls, a, ts), d in g.items():
         fs = feats_of(cls)
@@ -106,9 +121,11 @@ def train(path, classes_dir):
 def score(path, model, outpath):
     out = open(outpath, "w")
     m = json.load(open(model))
+    m_sha = model.rsplit("/", 1)[-1][:64]
     t0 = time.perf_counter()
     cl = m["classes"]
-    data = rows(path, lambda c: cl[c]["features"] if c in cl else None)
+    meta = {}
+    data = rows(path, lambda c: cl[c]["features"] if c in cl else None, meta)
     t1 = time.perf_counter()
     n = 0
     for cls, (assets, ts, X) in data.items():
@@ -140,23 +157,55 @@ def score(path, model, outpath):
         zz = V / np.sqrt(np.diag(lw.covariance_))
         pos = np.where(C > 0, C, 0).sum(axis=1)
         fs = s["features"]
+        fix = {f: j for j, f in enumerate(fs)}
+        # failure modes: the weighted share of the positive contributions
+        # of each mode's signature features that lie above their baseline
+        W = np.zeros((len(s["modes"]), len(fs)))
+        for k, md in enumerate(s["modes"]):
+            for sg in md["signature"]:
+                W[k, fix[sg["feature"]]] += sg["weight"]
+        MP = (np.where((C > 0) & (V > 0), C, 0) @ W.T) / pos[:, None]
+        morder = np.argsort(-MP, axis=1, kind="stable")[:, :3].tolist()
+        # the per-record loop on Python lists: indexing numpy arrays one
+        # element at a time would make the reference slower than it is
+        X, bl, zz, C, MP, top = (a.tolist() for a in (X, bl, zz, C, MP,
+                                                      top))
+        sc, se, pos = sc.tolist(), se.tolist(), pos.tolist()
+
+        def feat(i, j):
+            return {"feature": fs[j], "value": X[i][j],
+                    "baseline": float("%.6g" % bl[i][j]),
+                    "z": round(zz[i][j], 2)}
         for i in range(len(sc)):
             sev = ("alarm" if sc[i] >= 0.99999 else "warning"
                    if sc[i] >= 0.9999 else "watch" if sc[i] >= 0.999
                    else "normal")
+            modes = []
+            if sev != "normal":
+                for k in morder[i]:
+                    if MP[i][k] < 0.05:
+                        break
+                    md = s["modes"][k]
+                    modes.append({"mode": md["mode"],
+                                  "p": round(MP[i][k], 4),
+                                  "title": md["title"],
+                                  "action": md["action"],
+                                  "evidence": [feat(i, fix[sg["feature"]])
+                                               for sg in md["signature"]]})
+            site, src, start, spec = meta[(cls, assets[i], ts[i])]
             rec = {"kind": "score", "ts": ts[i], "tenant": "acme",
-                   "asset": assets[i], "class": cls,
+                   "site": site, "asset": assets[i], "class": cls,
                    "score": round(sc[i], 12),
                    "band": [round(max(0, sc[i] - se[i]), 12),
                             round(min(1, sc[i] + se[i]), 12)],
-                   "severity": sev, "modes": [],
-                   "contrib": [{"feature": fs[j], "value": X[i, j],
-                                "baseline": float("%.6g" % bl[i, j]),
-                                "z": round(zz[i, j], 2),
-                                "share": round(C[i, j] / pos[i], 4)}
-                               for j in top[i] if C[i, j] > 0],
+                   "severity": sev, "modes": modes,
+                   "contrib": [dict(feat(i, j),
+                                    share=round(C[i][j] / pos[i], 4))
+                               for j in top[i] if C[i][j] > 0],
                    "dq": {"flags": []},
-                   "prov": {"model_sha256": "0" * 64}}
+                   "prov": {"src": src, "from": start, "to": ts[i],
+                            "model_sha256": m_sha,
+                            "spec_sha256": spec, "twin_score": "0.1.0"}}
             out.write(json.dumps(rec, separators=(",", ":")) + "\n")
     t2 = time.perf_counter()
     return t2 - t0, t2 - t1, n
@@ -177,7 +226,9 @@ echo "   training: twin-retrain ${cwall} s wall, ${ccpu} s CPU;" \
     "scikit-learn ${pwall} s wall, ${pcpu} s CPU (its fit alone ${pfit} s):" \
     "$(ratio "$pwall" "$cwall")x wall, $(ratio "$pcpu" "$ccpu")x CPU (target 3x)"
 
-# 3. scoring: both read the same records and write the same score records
+# 3. scoring: both read the same records and write the same score
+# records: site, score, band, severity, failure modes with evidence for
+# scores at watch or above, the top contributions, prov
 set -- $(run "$B/cscore" twin-score -q -r "$R" -T acme -d 0 \
     "$B/score.ndjson")
 cwall=$1
@@ -192,6 +243,32 @@ echo "   scoring: twin-score ${cwall} s wall, ${ccpu} s CPU" \
     "scikit-learn ${pwall} s wall, ${pcpu} s CPU" \
     "= $(echo "$ns / $pcpu" | bc -l | xargs printf %.0f) ($nwin windows):" \
     "$(ratio "$pwall" "$cwall")x wall, $(ratio "$pcpu" "$ccpu")x CPU (target 10x)"
+
+# both wrote the same records: same scores (to the 12th decimal, where
+# numpy's sums may differ from twin-score's in the last place), modes
+# and contributions
+$PY - "$B/cscore" "$B/pyscores.ndjson" <<'PY'
+import json, sys
+t = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["kind"] == "score":
+        t[(r["asset"], r["ts"])] = r
+n = same = 0
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    n += 1
+    c = t.pop((r["asset"], r["ts"]), None)
+    if c is not None and abs(c["score"] - r["score"]) <= 2e-12 and \
+            [m["mode"] for m in c["modes"]] == [m["mode"] for m in
+                                                r["modes"]] and \
+            [f["feature"] for f in c["contrib"]] == [f["feature"] for f in
+                                                     r["contrib"]]:
+        same += 1
+print("   the same work: %d of %d scikit-learn score records agree with "
+      "twin-score's (score, modes, contributions); %d only in twin-score"
+      % (same, n, len(t)))
+PY
 
 # 4. the choice of model, on the fleet with faults
 $PY "$GEN" gen --weeks 8 --seed 33 > "$B/fleet.ndjson"
