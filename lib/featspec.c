@@ -212,16 +212,13 @@ parse_iso(json_t *o, const char *where, struct featspec_iso *iso,
 	return 0;
 }
 
-/* Quote a name from the spec for a message, control bytes made '?'. */
+/* Control bytes of a name from the spec made '?' for a message. */
 static void
-quote(char *dst, size_t n, const char *fmt, const char *name)
+unctrl(char *s)
 {
-	size_t i;
-
-	snprintf(dst, n, fmt, name);
-	for (i = 0; dst[i]; i++)
-		if ((unsigned char)dst[i] < 0x20)
-			dst[i] = '?';
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			*s = '?';
 }
 
 /*
@@ -665,9 +662,10 @@ check_sources(struct featspec *s, struct twin_err *err)
 				break;
 		if (j == s->nassets) {
 			at(w, "assets.%.64s.speed.asset", s->assets[i].name);
-			quote(m, sizeof(m), "unknown asset '%.64s' (a speed "
+			snprintf(m, sizeof(m), "unknown asset '%.64s' (a speed "
 			    "source needs an entry under 'assets', {} will do)",
 			    sp->asset);
+			unctrl(m);
 			return bad(err, w, m);
 		}
 	}
