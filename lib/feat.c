@@ -22,8 +22,6 @@ struct feat_ws {
 	size_t wn;
 	double wsum, wsq;
 	double *pw;		/* power spectrum of the Hann-windowed signal */
-	double *ere, *eim;	/* spectrum of the unwindowed signal */
-	double *sre, *sim;	/* spectrum of the squared envelope */
 	double *ses;		/* its amplitudes */
 	double *tmp;		/* median scratch */
 };
@@ -95,10 +93,6 @@ feat_ws_free(struct feat_ws *ws)
 		return;
 	free(ws->tmp);
 	free(ws->ses);
-	free(ws->sim);
-	free(ws->sre);
-	free(ws->eim);
-	free(ws->ere);
 	free(ws->pw);
 	free(ws->w);
 	free(ws->y);
@@ -117,10 +111,6 @@ ws_reserve(struct feat_ws *ws, size_t n)
 	ws->w = xrealloc(ws->w, n * sizeof(double));
 	ws->tmp = xrealloc(ws->tmp, n * sizeof(double));
 	ws->pw = xrealloc(ws->pw, h * sizeof(double));
-	ws->ere = xrealloc(ws->ere, h * sizeof(double));
-	ws->eim = xrealloc(ws->eim, h * sizeof(double));
-	ws->sre = xrealloc(ws->sre, h * sizeof(double));
-	ws->sim = xrealloc(ws->sim, h * sizeof(double));
 	ws->ses = xrealloc(ws->ses, h * sizeof(double));
 	ws->cap = n;
 	ws->wn = 0;
@@ -217,29 +207,51 @@ median(double *a, size_t n)
 }
 
 /*
- * Power of the Hann-windowed spectrum from the unwindowed one (re, im of
- * n/2+1 bins): pw[k] = |X[k]/2 - X[k-1]/4 - X[k+1]/4|^2, the neighbours
- * beyond the ends taken by symmetry, X[-k] = conj X[k] = X[n-k].
+ * Power of the Hann-windowed spectrum from the unwindowed one (c: n/2+1
+ * bins interleaved, those from nz on zero): pw[k] = g^2 |X[k]/2 - X[k-1]/4
+ * - X[k+1]/4|^2, the neighbours beyond the ends taken by symmetry, X[-k] =
+ * conj X[k] = X[n-k].
  */
 static void
-hann_power(const double *re, const double *im, size_t n, double *pw)
+hann_power(const double *c, size_t n, size_t nz, double g, double *pw)
 {
-	size_t nb = n / 2 + 1, m = n - nb, k;
-	double a, b;
+	size_t nb = n / 2 + 1, m = n - nb, k, top;
+	double a, b, g2 = g * g;
 
 	/* X[-1] = conj X[1]: the imaginary parts cancel */
-	a = 0.5 * re[0] - 0.5 * re[1];
-	b = 0.5 * im[0];
-	pw[0] = a * a + b * b;
-	for (k = 1; k + 1 < nb; k++) {
-		a = 0.5 * re[k] - 0.25 * (re[k - 1] + re[k + 1]);
-		b = 0.5 * im[k] - 0.25 * (im[k - 1] + im[k + 1]);
-		pw[k] = a * a + b * b;
+	a = 0.5 * c[0] - 0.5 * (nz > 1 ? c[2] : 0);
+	b = 0.5 * c[1];
+	pw[0] = (a * a + b * b) * g2;
+	if (nz >= nb) {
+		for (k = 1; k + 1 < nb; k++) {
+			a = 0.5 * c[2 * k] - 0.25 * (c[2 * k - 2] + c[2 * k + 2]);
+			b = 0.5 * c[2 * k + 1] -
+			    0.25 * (c[2 * k - 1] + c[2 * k + 3]);
+			pw[k] = (a * a + b * b) * g2;
+		}
+		k = nb - 1;
+		a = 0.5 * c[2 * k] - 0.25 * (c[2 * k - 2] + c[2 * m]);
+		b = 0.5 * c[2 * k + 1] - 0.25 * (c[2 * k - 1] - c[2 * m + 1]);
+		pw[k] = (a * a + b * b) * g2;
+		return;
 	}
-	k = nb - 1;
-	a = 0.5 * re[k] - 0.25 * (re[k - 1] + re[m]);
-	b = 0.5 * im[k] - 0.25 * (im[k - 1] - im[m]);
-	pw[k] = a * a + b * b;
+	/* bins nz.. are zero: the window spreads bin nz-1 into bin nz only */
+	for (k = 1; k + 1 < nz; k++) {
+		a = 0.5 * c[2 * k] - 0.25 * (c[2 * k - 2] + c[2 * k + 2]);
+		b = 0.5 * c[2 * k + 1] - 0.25 * (c[2 * k - 1] + c[2 * k + 3]);
+		pw[k] = (a * a + b * b) * g2;
+	}
+	top = nz < 2 ? 1 : nz + 1;
+	for (k = nz < 2 ? 1 : nz - 1; k < top && k < nb; k++) {
+		double r0 = 0.5 * (k < nz ? c[2 * k] : 0);
+		double i0 = 0.5 * (k < nz ? c[2 * k + 1] : 0);
+
+		a = r0 - 0.25 * c[2 * k - 2];
+		b = i0 - 0.25 * c[2 * k - 1];
+		pw[k] = (a * a + b * b) * g2;
+	}
+	for (; k < nb; k++)
+		pw[k] = 0;
 }
 
 /*
@@ -371,12 +383,19 @@ static void
 envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
     size_t n, double env_mean, struct feat_out *out)
 {
-	static const char *names[] = { "bpfo", "bpfi", "bsf", "2bsf", "ftf" };
+	/* each line's four names: amplitude, ratio, frequency, harmonics */
+	static const char *const names[5][4] = {
+		{ "env_bpfo", "env_bpfo_ratio", "env_bpfo_hz", "env_bpfo_hratio" },
+		{ "env_bpfi", "env_bpfi_ratio", "env_bpfi_hz", "env_bpfi_hratio" },
+		{ "env_bsf", "env_bsf_ratio", "env_bsf_hz", "env_bsf_hratio" },
+		{ "env_2bsf", "env_2bsf_ratio", "env_2bsf_hz",
+		    "env_2bsf_hratio" },
+		{ "env_ftf", "env_ftf_ratio", "env_ftf_hz", "env_ftf_hratio" }
+	};
 	struct feat_defects d;
 	struct spec sp = { ws->ses, n / 2 + 1, 2, ws->wsum };
 	double mult[5], df, f, a, at, fl, asum, fsum;
 	size_t klo, khi;
-	char name[FEAT_NAME_MAX];
 	int i, h;
 
 	feat_defects(&o->bearing, &d);
@@ -396,25 +415,17 @@ envelope_lines(struct feat_ws *ws, const struct feat_opts *o, double speed,
 			    &khi);
 			fl = noise_floor(ws, &sp, df, o->floor_hz, klo, khi);
 			if (h == 1) {
-				snprintf(name, sizeof(name), "env_%s",
-				    names[i]);
-				put(out, name, a);
-				snprintf(name, sizeof(name), "env_%s_ratio",
-				    names[i]);
+				put(out, names[i][0], a);
 				if (fl > 0)
-					put(out, name, a / fl);
-				snprintf(name, sizeof(name), "env_%s_hz",
-				    names[i]);
-				put(out, name, at);
+					put(out, names[i][1], a / fl);
+				put(out, names[i][2], at);
 			}
 			asum += a;
 			fsum += fl;
 		}
 		if (o->env_harmonics > 1 && h > o->env_harmonics &&
 		    fsum > 0) {
-			snprintf(name, sizeof(name), "env_%s_hratio",
-			    names[i]);
-			put(out, name, asum / fsum);
+			put(out, names[i][3], asum / fsum);
 		}
 	}
 	/* Overall level of the squared envelope (its mean), for trends. */
@@ -587,31 +598,44 @@ sum_sqrt_abs(const double *x, size_t n)
 	return hsum(s);
 }
 
-/* Minimum, maximum and the count outside [lo, hi] of finite x. */
-static double
-min_max_out(const double *x, size_t n, double lo, double hi, double *mn,
-    double *mx)
+/*
+ * Count and sum of the finite values of x, and, good only when all are
+ * finite, the minimum, the maximum and the count outside [lo, hi].
+ */
+static size_t
+scan_finite(const double *x, size_t n, double lo, double hi, double *sum,
+    double *mn, double *mx, double *out)
 {
+	v2d s = { 0, 0 }, zero = { 0, 0 };
 	v2d a = { INFINITY, INFINITY }, b = { -INFINITY, -INFINITY };
 	v2d l = { lo, lo }, h = { hi, hi };
-	v2l c = { 0, 0 };
+	v2l c = { 0, 0 }, o = { 0, 0 };
 	size_t i;
 
 	for (i = 0; i + 2 <= n; i += 2) {
 		v2d v = ld2(x + i);
+		v2l f = v - v == zero;
 
+		s += (v2d)(f & (v2l)v);
+		c -= f;
 		a = min2(v, a);
 		b = max2(v, b);
-		c -= (v < l) | (v > h);
+		o -= (v < l) | (v > h);
 	}
 	if (i < n) {
+		if (isfinite(x[i])) {
+			s[0] += x[i];
+			c[0]++;
+		}
 		a[0] = x[i] < a[0] ? x[i] : a[0];
 		b[0] = x[i] > b[0] ? x[i] : b[0];
-		c[0] += x[i] < lo || x[i] > hi;
+		o[0] += x[i] < lo || x[i] > hi;
 	}
+	*sum = hsum(s);
 	*mn = a[0] < a[1] ? a[0] : a[1];
 	*mx = b[0] > b[1] ? b[0] : b[1];
-	return (double)(c[0] + c[1]);
+	*out = (double)(o[0] + o[1]);
+	return (size_t)(c[0] + c[1]);
 }
 
 /* Sum of squared deviations from mean, and the count above lim, of
@@ -645,26 +669,30 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 {
 	double mean = 0, m2 = 0, m3 = 0, m4 = 0, ms = 0, mabs = 0, msq = 0;
 	double mn = INFINITY, mx = -INFINITY, d, df, v, p, psum, sfp;
-	double tm = 0, st = 0, stx = 0, speed;
-	size_t i, k, nf = 0, nb, h;
+	double tm = 0, st = 0, stx = 0, speed, eg, *y, *X, *E;
+	size_t i, k, nf = 0, nb, h, nz;
 	unsigned sel = o->sel;
+	int need_fft = (sel & FEAT_NEED_FFT) && o->rate_hz > 0;
 	char name[FEAT_NAME_MAX];
 
 	out->n = 0;
 	out->speed_hz = o->speed_hz;
-	ws_reserve(ws, n);
 	nf = count_finite(x, n, &mean);
 	if (nf < 2)
 		return 0;
 	mean /= (double)nf;
+	ws_reserve(ws, n);
+	/* the mean-removed signal goes straight into the transform's input */
+	y = ws->y;
+	if (need_fft && (y = fft_in(ws->fft, n, err)) == NULL)
+		return -1;
 	if (nf == n) {
-		moments(x, n, mean, ws->y, &m2, &m3, &m4, &ms, &mabs, &mn,
-		    &mx);
+		moments(x, n, mean, y, &m2, &m3, &m4, &ms, &mabs, &mn, &mx);
 		if (sel & FEAT_CLEARANCE)
 			msq = sum_sqrt_abs(x, n);
 	} else {
 		for (i = 0; i < n; i++) {
-			ws->y[i] = (isfinite(x[i]) ? x[i] : mean) - mean;
+			y[i] = (isfinite(x[i]) ? x[i] : mean) - mean;
 			if (!isfinite(x[i]))
 				continue;
 			d = x[i] - mean;
@@ -729,7 +757,7 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		if (st > 0)
 			put(out, "slope", stx / st);
 	}
-	if (!(sel & FEAT_NEED_FFT) || o->rate_hz <= 0)
+	if (!need_fft)
 		return 0;
 
 	ws_window(ws, n);
@@ -741,9 +769,10 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	 * Hann-windowed): the periodic Hann window is 1/2 - e^{+}/4 - e^{-}/4,
 	 * so its spectrum is the three-tap convolution hann_power() takes.
 	 */
-	if (fft_r2c(ws->fft, ws->y, n, ws->ere, ws->eim, err) < 0)
-		return -1;
-	hann_power(ws->ere, ws->eim, n, ws->pw);
+	if ((X = fft_run(ws->fft, n)) == NULL)
+		return err_set(err, TWIN_ENOMEM, "transform of size %zu lost",
+		    n);
+	hann_power(X, n, nb, 1, ws->pw);
 
 	speed = o->speed_hz;
 	if (speed > 0 && o->speed_refine && speed < o->rate_hz / 2) {
@@ -828,13 +857,13 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 			hi = (n - 1) / 2;
 		if (lo > hi)
 			return 0;
-		if (fft_sq_envelope(ws->fft, ws->ere, ws->eim, n, lo, hi,
-		    ws->sre, ws->sim, err) < 0)
+		if ((E = fft_sq_envelope(ws->fft, X, n, lo, hi, &nz, &eg,
+		    err)) == NULL)
 			return -1;
 		/* the mean is bin 0 over n; removing it zeroes that bin */
-		v = ws->sre[0] / (double)n;
-		ws->sre[0] = ws->sim[0] = 0;
-		hann_power(ws->sre, ws->sim, n, ws->ses);
+		v = E[0] * eg / (double)n;
+		E[0] = E[1] = 0;
+		hann_power(E, n, nz < nb ? nz : nb, eg, ws->ses);
 		if (o->have_bearing && speed > 0)
 			envelope_lines(ws, o, speed, n, v, out);
 		else
@@ -851,12 +880,11 @@ feat_quality(const double *x, size_t n, double lo, double hi,
 	size_t i, nf;
 
 	memset(dq, 0, sizeof(*dq));
-	nf = count_finite(x, n, &mean);
 	if (lo >= hi)
 		lo = -INFINITY, hi = INFINITY;
+	nf = scan_finite(x, n, lo, hi, &mean, &mn, &mx, &oor);
 	if (nf == n) {
-		/* every value finite: loops without a test per value */
-		oor = min_max_out(x, n, lo, hi, &mn, &mx);
+		/* every value finite: the scan's figures hold as they are */
 		dq->out_of_range = (size_t)oor;
 		if (nf < 2)
 			return;
@@ -873,6 +901,8 @@ feat_quality(const double *x, size_t n, double lo, double hi,
 		return;
 	}
 	dq->nan = n - nf;
+	mn = INFINITY;
+	mx = -INFINITY;
 	for (i = 0; i < n; i++) {
 		if (!isfinite(x[i]))
 			continue;

@@ -98,6 +98,26 @@ fail:
 	return NULL;
 }
 
+double *
+fft_in(struct fft *f, size_t n, struct twin_err *err)
+{
+	struct plan *p = plan_get(f, n, err);
+
+	return p == NULL ? NULL : p->rin;
+}
+
+double *
+fft_run(struct fft *f, size_t n)
+{
+	struct plan *p = f->plans;
+
+	/* fft_in() just moved this size's plan to the front */
+	if (p == NULL || p->n != n)
+		return NULL;
+	fftw_execute(p->r2c);
+	return &p->rout[0][0];
+}
+
 int
 fft_r2c(struct fft *f, const double *x, size_t n, double *re, double *im,
     struct twin_err *err)
@@ -135,13 +155,13 @@ plan_c2c(struct plan *p, struct twin_err *err)
 	return 0;
 }
 
-int
-fft_sq_envelope(struct fft *f, const double *re, const double *im, size_t n,
-    size_t lo, size_t hi, double *ere, double *eim, struct twin_err *err)
+double *
+fft_sq_envelope(struct fft *f, const double *x, size_t n, size_t lo,
+    size_t hi, size_t *nz, double *gain, struct twin_err *err)
 {
 	struct plan *p;
-	double s, g;
-	size_t k, b, m, nb = n / 2 + 1;
+	double s;
+	size_t k, b, m;
 
 	if (lo < 1)
 		lo = 1;
@@ -155,11 +175,11 @@ fft_sq_envelope(struct fft *f, const double *re, const double *im, size_t n,
 	if (m > n)
 		m = n;
 	if ((p = plan_get(f, m, err)) == NULL || plan_c2c(p, err) < 0)
-		return -1;
+		return NULL;
 	memset(p->cin, 0, m * sizeof(fftw_complex));
 	for (k = lo; k <= hi; k++) {
-		p->cin[k - lo][0] = 2 * re[k];
-		p->cin[k - lo][1] = 2 * im[k];
+		p->cin[k - lo][0] = 2 * x[2 * k];
+		p->cin[k - lo][1] = 2 * x[2 * k + 1];
 	}
 	fftw_execute(p->c2c);
 	s = 1.0 / ((double)n * (double)n);
@@ -169,12 +189,7 @@ fft_sq_envelope(struct fft *f, const double *re, const double *im, size_t n,
 	fftw_execute(p->r2c);
 	/* m samples of a signal of bins -b..b give its coefficients
 	 * exactly; an n-point transform has them n/m times larger */
-	g = (double)n / (double)m;
-	for (k = 0; k <= m / 2 && k < nb; k++) {
-		ere[k] = p->rout[k][0] * g;
-		eim[k] = p->rout[k][1] * g;
-	}
-	for (; k < nb; k++)
-		ere[k] = eim[k] = 0;
-	return 0;
+	*gain = (double)n / (double)m;
+	*nz = m / 2 + 1;
+	return &p->rout[0][0];
 }

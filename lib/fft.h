@@ -36,20 +36,32 @@ int fft_r2c(struct fft *f, const double *x, size_t n, double *re,
     double *im, struct twin_err *err);
 
 /*
- * Squared envelope of a band, as a spectrum.  Bins k with lo <= k <= hi
- * (0 < lo, hi < n/2) of the spectrum (re, im of n/2+1 bins) are doubled,
- * all others zeroed: the analytic signal z of the band.  Its squared
- * envelope e[j] = |z[j]|^2 / n^2 (j in 0..n-1, in the units of x squared)
- * is never formed at n points: |z|^2 does not change when the band is
- * shifted down to bins 0..b (b = hi - lo), and then holds only bins -b..b,
- * so m >= 2b + 2 samples of it (m the next power of two, at most n)
- * determine its transform exactly.  ere and eim receive the n-point
- * transform E[k] of e for k in 0..n/2; the bins above m/2 (all above b)
- * are zero.
+ * The same transform without copies: fft_in() returns the plan's input
+ * array for size n (NULL, TWIN_ENOMEM, if FFTW cannot plan), the caller
+ * fills its n values, and fft_run() transforms them and returns the n/2+1
+ * bins interleaved (re, im, re, im, ...).  Both arrays belong to the plan
+ * and hold until the next transform of that size; fft_run() must follow
+ * fft_in() of the same size with no other transform between.
  */
-int fft_sq_envelope(struct fft *f, const double *re, const double *im,
-    size_t n, size_t lo, size_t hi, double *ere, double *eim,
-    struct twin_err *err);
+double *fft_in(struct fft *f, size_t n, struct twin_err *err);
+double *fft_run(struct fft *f, size_t n);
+
+/*
+ * Squared envelope of a band, as a spectrum.  Bins k with lo <= k <= hi
+ * (0 < lo, hi < n/2) of the spectrum x (n/2+1 bins, interleaved) are
+ * doubled, all others zeroed: the analytic signal z of the band.  Its
+ * squared envelope e[j] = |z[j]|^2 / n^2 (j in 0..n-1, in the units of the
+ * signal squared) is never formed at n points: |z|^2 does not change when
+ * the band is shifted down to bins 0..b (b = hi - lo), and then holds only
+ * bins -b..b, so m >= 2b + 2 samples of it (m the next power of two, at
+ * most n) determine its transform exactly.  Returns the first *nz = m/2+1
+ * bins of the n-point transform E of e, interleaved, each divided by
+ * *gain = n/m; every bin from *nz to n/2 is zero.  The array belongs to
+ * the plan of size m (as fft_run()'s); NULL (TWIN_ENOMEM) if FFTW cannot
+ * plan.
+ */
+double *fft_sq_envelope(struct fft *f, const double *x, size_t n, size_t lo,
+    size_t hi, size_t *nz, double *gain, struct twin_err *err);
 
 /* Number of distinct sizes planned so far (for tests). */
 size_t fft_nplans(const struct fft *f);

@@ -117,6 +117,23 @@ test_quality(void)
 		x[i] = 3;
 	feat_quality(x, 100, 0, 0, 5, 0, &dq);
 	T_OK(dq.flatline && dq.spikes == 0, "quality: stuck sensor is flat");
+	/* an infinity is counted with the NaNs and spoils no other figure */
+	x[7] = INFINITY;
+	feat_quality(x, 100, 0, 10, 5, 0, &dq);
+	T_OK(dq.nan == 1 && dq.flatline && dq.out_of_range == 0,
+	    "quality: +inf in a stuck series is non-finite, still flat");
+	/* all finite, an odd count: the last value goes through the tail */
+	for (i = 0; i < 99; i++)
+		x[i] = (double)(i % 3);
+	x[98] = -50;
+	feat_quality(x, 99, -1, 3, 5, 0, &dq);
+	T_OK(dq.nan == 0 && dq.out_of_range == 1 && dq.spikes == 1 &&
+	    !dq.flatline, "quality: odd count, outlier last");
+	x[98] = 2;
+	x[0] = 9;
+	feat_quality(x, 99, -1, 3, 0, 0, &dq);
+	T_OK(dq.out_of_range == 1 && dq.spikes == 0,
+	    "quality: outlier first, spikes off");
 }
 
 static void
