@@ -97,9 +97,18 @@ struct clsinfo {
 
 struct drift_cls {
 	char *cls;
-	struct drift d;
+	struct drift d;		/* the features' deviations */
+	struct drift ds;	/* the calibrated scores */
 	int64_t end;		/* end of the current drift window */
 };
+
+/*
+ * The scores of the training windows are their distances' places in the
+ * calibration quantiles, so their deciles are 0.1 .. 0.9: the reference
+ * bins of score drift.
+ */
+static const double score_edges[MODEL_DBINS - 1] = { 0.1, 0.2, 0.3, 0.4,
+	0.5, 0.6, 0.7, 0.8, 0.9 };
 
 static const char *tenant;
 static struct registry reg;
@@ -156,6 +165,7 @@ drift_clear(void)
 
 	for (i = 0; i < ndcls; i++) {
 		drift_free(&dcls[i].d);
+		drift_free(&dcls[i].ds);
 		free(dcls[i].cls);
 	}
 	free(dcls);
@@ -675,40 +685,50 @@ drift_for(const struct model_class *mc)
 	dcls = xrealloc(dcls, (ndcls + 1) * sizeof(*dcls));
 	dcls[ndcls].cls = xstrdup(mc->name);
 	drift_init(&dcls[ndcls].d, mc->p, MODEL_DBINS, mc->dedge);
+	drift_init(&dcls[ndcls].ds, 1, MODEL_DBINS, score_edges);
 	dcls[ndcls].end = INT64_MIN;
 	return &dcls[ndcls++];
 }
 
-/* Close a drift window: a drift record per feature over the threshold. */
+/*
+ * Close a drift window: a drift record per feature over the threshold, and
+ * one for the scores (i == p).
+ */
 static int
 drift_close(const struct model_class *mc, struct drift_cls *dc)
 {
 	struct buf *b = out_buf(out);
-	size_t i;
+	const struct drift *d;
+	size_t i, k;
 	double psi;
 
-	for (i = 0; i < mc->p; i++) {
-		if (dc->d.n[i] < model->params.drift_min)
+	for (i = 0; i <= mc->p; i++) {
+		d = i < mc->p ? &dc->d : &dc->ds;
+		k = i < mc->p ? i : 0;
+		if (d->n[k] < model->params.drift_min)
 			continue;
-		psi = drift_psi(&dc->d, i);
+		psi = drift_psi(d, k);
 		if (!(psi > model->params.drift_psi))
 			continue;
 		buf_adds(b, "{\"kind\":\"drift\",\"ts\":");
 		put_ts(b, dc->end);
 		put_skey(b, "tenant", tenant);
 		put_skey(b, "class", mc->name);
-		put_skey(b, "feature", mc->features[i]);
+		if (i < mc->p)
+			put_skey(b, "feature", mc->features[i]);
+		else
+			put_skey(b, "of", "score");
 		put_skey(b, "stat", "psi");
 		put_key(b, "value");
 		put_num(b, rnd(psi, 4));
 		put_key(b, "threshold");
 		put_num(b, model->params.drift_psi);
 		buf_adds(b, ",\"window\":{\"start\":");
-		put_ts(b, dc->d.start);
+		put_ts(b, d->start);
 		buf_adds(b, ",\"end\":");
 		put_ts(b, dc->end);
 		buf_adds(b, ",\"n\":");
-		buf_jint(b, (long long)dc->d.n[i]);
+		buf_jint(b, (long long)d->n[k]);
 		buf_addc(b, '}');
 		put_skey(b, "model_sha256", model->sha);
 		buf_addc(b, '}');
@@ -720,7 +740,7 @@ drift_close(const struct model_class *mc, struct drift_cls *dc)
 
 static int
 drift_update(const struct model_class *mc, const char *asset, int64_t end,
-    const double *x)
+    const double *x, double score)
 {
 	struct drift_cls *dc;
 	double *dev;
@@ -737,6 +757,7 @@ drift_update(const struct model_class *mc, const char *asset, int64_t end,
 	}
 	if (dc->end == INT64_MIN || start + drift_win > dc->end) {
 		drift_reset(&dc->d, start);
+		drift_reset(&dc->ds, start);
 		dc->end = start + drift_win;
 	} else if (start + drift_win < dc->end) {
 		return 0;	/* a window already closed: not counted */
@@ -745,6 +766,7 @@ drift_update(const struct model_class *mc, const char *asset, int64_t end,
 	for (i = 0; i < mc->p; i++)
 		dev[i] = model_deviation(mc, asset, i, x[i]);
 	drift_add(&dc->d, dev);
+	drift_add(&dc->ds, &score);
 	free(dev);
 	return 0;
 }
@@ -918,7 +940,7 @@ flush_group(struct group *g)
 	buf_adds(b, ",\"twin_score\":\"" TWIN_VERSION "\"}}");
 	rc = emit(b);
 	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
-		rc = drift_update(mc, g->asset, g->end, x);
+		rc = drift_update(mc, g->asset, g->end, x, r.score);
 	g->npresent = 0;
 	for (i = 0; i < g->nsrc; i++)
 		free(g->src[i]);

@@ -1,10 +1,11 @@
 /*
- * drift.h - distribution shift of features against a model's training
- * reference, by the population stability index (PSI).
+ * drift.h - distribution shift of features or scores against a model's
+ * training reference, by the population stability index (PSI).
  *
  * The reference is the deciles of each feature's scaled deviation in the
- * training data (struct model_class dedge), so each of the ten bins held
- * a tenth of the training windows.  A drift window counts the windows of
+ * training data (struct model_class dedge), or for the calibrated scores
+ * the tenths 0.1 .. 0.9, so each of the ten bins held a tenth of the
+ * training windows.  A drift window counts the windows of
  * one event-time period in the same bins; PSI = sum over bins of
  * (a - e) ln(a / e), with a floored at 1e-4 so that an empty bin counts
  * as a large but finite shift.  Common practice reads PSI < 0.1 as

@@ -134,9 +134,11 @@ def iso(t):
 
 def generate(out, weeks=8.0, fault_weeks=2.0, seed=1, shift=0.0,
              start="2026-09-01T00:00:00", faults=True, step_min=30.0,
-             assets=None):
+             assets=None, decorrelate=False):
     """Write feature records (and labels for the faults) to out; return
-    the list of fault labels as dicts."""
+    the list of fault labels as dicts.  decorrelate draws the common
+    variation of an asset's correlated features for each feature on its
+    own: every feature keeps its distribution, their joint one changes."""
     rng = np.random.default_rng(seed)
     t0 = np.datetime64(start, "s").astype(np.int64).item()
     step = step_min * 60
@@ -191,8 +193,10 @@ def generate(out, weeks=8.0, fault_weeks=2.0, seed=1, shift=0.0,
                     f[name] = (base[key] + le * (load - 1) + noise +
                                grow.get(key, 0) * sev)
                 else:
+                    e = (0 if not cor else rng.normal(0, 0.06, n)
+                         if decorrelate else eta)
                     f[name] = base[key] * load ** le * np.exp(
-                        noise + (eta if cor else 0) + grow.get(key, 0) * sev)
+                        noise + e + grow.get(key, 0) * sev)
             cols[(a, ch)] = (cls, [(k2, ["%.6g" % x for x in v2])
                                    for k2, v2 in f.items()])
     w = out.write
@@ -224,6 +228,8 @@ def parse_args(argv):
         a = argv[i]
         if a == "--no-faults":
             opts["faults"] = False
+        elif a == "--decorrelate":
+            opts["decorrelate"] = True
         elif a == "--assets":
             i += 1
             opts["assets"] = argv[i].split(",")

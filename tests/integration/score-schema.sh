@@ -59,6 +59,21 @@ node "$tmp/check.js" "$AJV" "$TOP/schemas/score.json" "$tmp/score" \
     "score records" "normal,watch,warning,alarm,unknown,missing_feature,unknown_class"
 node "$tmp/check.js" "$AJV" "$TOP/schemas/drift.json" "$tmp/drift" \
     "drift records"
+if grep -q '"feature":' "$tmp/drift" && grep -q '"of":"score"' "$tmp/drift"
+then
+	echo "ok - score-schema: the drift records checked hold feature and score drift"
+else
+	echo "not ok - score-schema: the drift records lack feature or score drift"
+fi
+# a drift record names a feature or the score, never both
+grep '"of":"score"' "$tmp/drift" | head -1 |
+    sed 's/"of":"score"/"of":"score","feature":"flow:mean"/' > "$tmp/bad"
+if node "$tmp/check.js" "$AJV" "$TOP/schemas/drift.json" "$tmp/bad" x |
+    grep -q '^not ok'; then
+	echo "ok - score-schema: a drift record of a feature and the score is refused"
+else
+	echo "not ok - score-schema: a drift record of both passed"
+fi
 head -2000 "$tmp/hist" | grep '"kind":"feature"' > "$tmp/feature"
 node "$tmp/check.js" "$AJV" "$TOP/schemas/feature.json" "$tmp/feature" \
     "generated feature records (the tests' input)"
