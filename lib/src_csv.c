@@ -455,9 +455,13 @@ row_time(struct src_csv *c, struct twin_err *err)
 	}
 	if (parse_scaled(s, 0, &k) == 0 && (k == 0 || (k > 0 &&
 	    k < 9200000000000000000LL / c->o.step) || (k < 0 &&
-	    -k < 9200000000000000000LL / c->o.step))) {
-		/* An integer counter: exact. */
-		c->row_ts = c->o.start + k * c->o.step;
+	    k > -9200000000000000000LL && -k < 9200000000000000000LL /
+	    c->o.step))) {
+		/* An integer counter: exact, when start + k step fits. */
+		if (__builtin_add_overflow(c->o.start, k * c->o.step,
+		    &c->row_ts))
+			return err_set(err, TWIN_EDATA, "time out of range "
+			    "'%.40s'", s);
 		return 0;
 	}
 	if (parse_num(s, &v) < 0)
