@@ -620,7 +620,10 @@ scan_finite(const double *x, size_t n, double lo, double hi, double *sum,
 		c -= f;
 		a = min2(v, a);
 		b = max2(v, b);
-		o -= (v < l) | (v > h);
+		/* lo < hi: never both; two subtractions stay in vector
+		 * registers where an OR of comparisons does not */
+		o -= v < l;
+		o -= v > h;
 	}
 	if (i < n) {
 		if (isfinite(x[i])) {
@@ -643,11 +646,23 @@ scan_finite(const double *x, size_t n, double lo, double hi, double *sum,
 static double
 dev2(const double *x, size_t n, double mean, double lim, double *above)
 {
-	v2d s = { 0, 0 }, mu = { mean, mean }, li = { lim, lim };
-	v2l c = { 0, 0 };
+	v2d s = { 0, 0 }, s1 = s, mu = { mean, mean }, li = { lim, lim };
+	v2l c = { 0, 0 }, c1 = c;
 	size_t i;
 
-	for (i = 0; i + 2 <= n; i += 2) {
+	/* two sums apart, so that each add need not wait for the last */
+	for (i = 0; i + 4 <= n; i += 4) {
+		v2d d = ld2(x + i) - mu, d2 = d * d;
+		v2d e = ld2(x + i + 2) - mu, e2 = e * e;
+
+		s += d2;
+		s1 += e2;
+		c -= d2 > li;
+		c1 -= e2 > li;
+	}
+	s += s1;
+	c += c1;
+	for (; i + 2 <= n; i += 2) {
 		v2d d = ld2(x + i) - mu, d2 = d * d;
 
 		s += d2;
