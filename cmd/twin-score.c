@@ -484,47 +484,47 @@ put_num(struct buf *b, double x)
 		buf_adds(b, "null");
 }
 
-/* Decimal digits of v >= 0 into dst; returns the count. */
-static int
-put_uint(char *dst, unsigned long long v)
-{
-	char tmp[24];
-	int n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	for (i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /*
- * Print the integer k over 10^d as a decimal without trailing zeros, and
- * ".0" when there is no fraction, as fmt_double() ends its numbers.
+ * Print the integer k over 10^d (d <= 12) as a decimal without trailing
+ * zeros, and ".0" when there is no fraction, as fmt_double() ends its
+ * numbers.  The digits are made two at a time, from the right.
  */
 static int
 put_scaled(char *dst, unsigned long long k, int d)
 {
-	static const unsigned long long p10[] = { 1, 10, 100, 1000, 10000,
-		100000, 1000000, 10000000, 100000000, 1000000000,
-		10000000000ULL, 100000000000ULL, 1000000000000ULL };
-	unsigned long long fp = k % p10[d];
-	int n = put_uint(dst, k / p10[d]), i, nd = d;
+	static const char dig2[] =
+	    "00010203040506070809101112131415161718192021222324252627282930"
+	    "31323334353637383940414243444546474849505152535455565758596061"
+	    "62636465666768697071727374757677787980818283848586878889909192"
+	    "93949596979899";
+	char t[32], *e = t + sizeof(t), *q = e;
+	int n, len, fd;
 
+	while (k >= 100) {
+		q -= 2;
+		memcpy(q, dig2 + 2 * (k % 100), 2);
+		k /= 100;
+	}
+	if (k >= 10) {
+		q -= 2;
+		memcpy(q, dig2 + 2 * k, 2);
+	} else {
+		*--q = (char)('0' + k);
+	}
+	while (e - q < d + 1)
+		*--q = '0';
+	len = (int)(e - q);
+	n = len - d;
+	memcpy(dst, q, (size_t)n);
 	dst[n++] = '.';
-	if (fp == 0) {
+	for (fd = d; fd > 0 && q[len - d + fd - 1] == '0'; fd--)
+		;
+	if (fd == 0) {
 		dst[n++] = '0';
 		return n;
 	}
-	for (; fp % 10 == 0; nd--)
-		fp /= 10;
-	for (i = nd - 1; i >= 0; i--) {
-		dst[n + i] = (char)('0' + fp % 10);
-		fp /= 10;
-	}
-	return n + nd;
+	memcpy(dst + n, q + len - d, (size_t)fd);
+	return n + fd;
 }
 
 /* A figure for people: rounded to digits decimal places. */
@@ -566,6 +566,8 @@ fmt_sig6(double x, char *dst)
 {
 	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 		1e8, 1e9, 1e10 };
+	static const double dec[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1, 1e1, 1e2,
+		1e3, 1e4, 1e5 };
 	double a = fabs(x);
 	long long k;
 	char tmp[48];
@@ -581,9 +583,9 @@ fmt_sig6(double x, char *dst)
 		snprintf(tmp, sizeof(tmp), "%.6g", x);
 		return fmt_num(strtod(tmp, NULL), dst);
 	}
-	e = (int)floor(log10(a));
-	if (e < -4)
-		e = -4;
+	/* the decade of a, give or take one: the rounding below settles it */
+	for (e = -4; e < 4 && a >= dec[e + 5]; e++)
+		;
 	k = llround(a * p10[5 - e]);
 	if (k >= 1000000 && e < 4) {
 		e++;

@@ -878,33 +878,33 @@ out:
 }
 
 /*
- * The feature record scanner.  A cursor walks the line; every helper
- * returns -1 to decline.  Strings are copied into fr->scratch with a NUL,
- * as offsets first (the scratch may move while it grows).
+ * The feature record scanner.  A cursor walks the line: every helper takes
+ * it and returns it past what it read, or NULL to decline.  The strings
+ * kept are copied into fr->scratch with a NUL; it is grown once per line
+ * to hold them all, so their addresses stay put.
  */
 struct scan {
-	const char *p, *end;
-	struct featrec *fr;
+	const char *end;
 	int ws;			/* the line holds a space or a tab */
+	char *copy;		/* where the next string copy goes */
+	struct featrec *fr;
 };
 
-static void
-sp(struct scan *s)
+/* Blanks between tokens; a line without any (the usual) skips nothing. */
+static inline const char *
+blank(const struct scan *s, const char *p)
 {
-	if (!s->ws)
-		return;
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
-		s->p++;
+	if (s->ws)
+		while (p < s->end && (*p == ' ' || *p == '\t'))
+			p++;
+	return p;
 }
 
-static int
-expect(struct scan *s, char c)
+static inline const char *
+jchar(const struct scan *s, const char *p, char c)
 {
-	sp(s);
-	if (s->p >= s->end || *s->p != c)
-		return -1;
-	s->p++;
-	return 0;
+	p = blank(s, p);
+	return p < s->end && *p == c ? p + 1 : NULL;
 }
 
 /* Bytes a string may hold without a closer look: printable ASCII but '"'
@@ -930,7 +930,19 @@ plain_init(void)
 #define HIGHS 0x8080808080808080ULL
 #define HASZERO(w) (((w) - ONES) & ~(w) & HIGHS)
 
-static const char *
+#ifdef __SSE2__
+/* '"', '\\', DEL and blank sixteen times, loaded rather than made per call */
+static const union {
+	char c[16];
+	__m128i v;
+} sse_k[4] = {
+#define X16(c) { { c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c } }
+	X16('"'), X16('\\'), X16(0x7f), X16(0x20)
+#undef X16
+};
+#endif
+
+static inline const char *
 plain_run(const char *q, const char *end)
 {
 	uint64_t w, t;
@@ -938,17 +950,14 @@ plain_run(const char *q, const char *end)
 #ifdef __SSE2__
 	/* sixteen at a time: signed bytes below 0x20 are controls or not
 	 * ASCII */
-	const __m128i quote = _mm_set1_epi8('"'), bsl = _mm_set1_epi8('\\'),
-	    del = _mm_set1_epi8(0x7f), sp20 = _mm_set1_epi8(0x20);
-	__m128i v;
-	unsigned mask;
-
 	while (end - q >= 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)q);
-		mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote),
-		    _mm_cmpeq_epi8(v, bsl)), _mm_or_si128(
-		    _mm_cmpeq_epi8(v, del), _mm_cmplt_epi8(v, sp20))));
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, sse_k[0].v),
+		    _mm_cmpeq_epi8(v, sse_k[1].v)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, sse_k[2].v),
+		    _mm_cmplt_epi8(v, sse_k[3].v))));
+
 		if (mask != 0)
 			return q + __builtin_ctz(mask);
 		q += 16;
@@ -975,32 +984,33 @@ plain_run(const char *q, const char *end)
 }
 
 /* A string without escapes, ASCII only: its bytes in the line. */
-static int
-sstr(struct scan *s, const char **str, size_t *len)
+static inline const char *
+jstr(const struct scan *s, const char *p, const char **str, size_t *len)
 {
 	const char *q;
 
-	sp(s);
-	if (s->p >= s->end || *s->p != '"')
-		return -1;
-	q = plain_run(++s->p, s->end);
+	p = blank(s, p);
+	if (p >= s->end || *p != '"')
+		return NULL;
 	/* the first byte that is not plain decides */
+	q = plain_run(p + 1, s->end);
 	if (q >= s->end || *q != '"')
-		return -1;
-	*str = s->p;
-	*len = (size_t)(q - s->p);
-	s->p = q + 1;
-	return 0;
+		return NULL;
+	*str = p + 1;
+	*len = (size_t)(q - p - 1);
+	return q + 1;
 }
 
-static size_t
-scopy(struct scan *s, const char *str, size_t len)
+/* A NUL-terminated copy of a string of the line, in the scratch. */
+static const char *
+jcopy(struct scan *s, const char *str, size_t len)
 {
-	size_t off = s->fr->scratch.len;
+	char *c = s->copy;
 
-	buf_add(&s->fr->scratch, str, len);
-	buf_addc(&s->fr->scratch, '\0');
-	return off;
+	memcpy(c, str, len);
+	c[len] = '\0';
+	s->copy = c + len + 1;
+	return c;
 }
 
 /*
@@ -1008,73 +1018,68 @@ scopy(struct scan *s, const char *str, size_t len)
  * whether jansson would take it (a number without an exponent and of
  * fewer than 300 digits is finite).
  */
-static int
-snum(struct scan *s, double *x)
+static const char *
+jnum(const struct scan *s, const char *p, double *x)
 {
-	const char *q, *b;
+	const char *q, *b, *end = s->end;
 	char tmp[64];
 	size_t n;
 	int real = 0;		/* 1: a fraction, 2: an exponent */
 	double dummy;
 
-	sp(s);
-	b = q = s->p;
-	if (q < s->end && *q == '-')
+	b = q = blank(s, p);
+	if (q < end && *q == '-')
 		q++;
-	if (q >= s->end || *q < '0' || *q > '9')
-		return -1;
+	if (q >= end || *q < '0' || *q > '9')
+		return NULL;
 	if (*q == '0')
 		q++;
 	else
-		while (q < s->end && *q >= '0' && *q <= '9')
+		while (q < end && *q >= '0' && *q <= '9')
 			q++;
-	if (q < s->end && *q == '.') {
+	if (q < end && *q == '.') {
 		real = 1;
-		if (++q >= s->end || *q < '0' || *q > '9')
-			return -1;
-		while (q < s->end && *q >= '0' && *q <= '9')
+		if (++q >= end || *q < '0' || *q > '9')
+			return NULL;
+		while (q < end && *q >= '0' && *q <= '9')
 			q++;
 	}
-	if (q < s->end && (*q == 'e' || *q == 'E')) {
+	if (q < end && (*q == 'e' || *q == 'E')) {
 		real = 2;
 		q++;
-		if (q < s->end && (*q == '+' || *q == '-'))
+		if (q < end && (*q == '+' || *q == '-'))
 			q++;
-		if (q >= s->end || *q < '0' || *q > '9')
-			return -1;
-		while (q < s->end && *q >= '0' && *q <= '9')
+		if (q >= end || *q < '0' || *q > '9')
+			return NULL;
+		while (q < end && *q >= '0' && *q <= '9')
 			q++;
 	}
 	n = (size_t)(q - b);
-	s->p = q;
 	/* jansson refuses integers beyond 64 bits; leave those to it */
 	if (!real && n > 18)
-		return -1;
+		return NULL;
 	if (x == NULL) {
 		if (real < 2 && n < 300)
-			return 0;
+			return q;
 		x = &dummy;
 	}
 	if (fastnum_parse(b, n, x) == 0)
-		return 0;
+		return q;
 	if (n >= sizeof(tmp))
-		return -1;
+		return NULL;
 	memcpy(tmp, b, n);
 	tmp[n] = '\0';
 	*x = strtod(tmp, NULL);
-	return isfinite(*x) ? 0 : -1;
+	return isfinite(*x) ? q : NULL;
 }
 
-static int
-slit(struct scan *s, const char *lit)
+static const char *
+jlit(const struct scan *s, const char *p, const char *lit, size_t n)
 {
-	size_t n = strlen(lit);
-
-	sp(s);
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
-		return -1;
-	s->p += n;
-	return 0;
+	p = blank(s, p);
+	if ((size_t)(s->end - p) < n || memcmp(p, lit, n) != 0)
+		return NULL;
+	return p + n;
 }
 
 /*
@@ -1108,66 +1113,83 @@ newkey(struct keys *ks, const char *k, size_t n)
 	return 0;
 }
 
+/*
+ * The end of an object or array at p: 1 after a ',' (another member
+ * follows), 0 at the closer c, -1 on anything else.
+ */
+static inline int
+jnext(const struct scan *s, const char **pp, char c)
+{
+	const char *p = blank(s, *pp);
+
+	if (p < s->end && *p == ',') {
+		*pp = p + 1;
+		return 1;
+	}
+	if (p < s->end && *p == c) {
+		*pp = p + 1;
+		return 0;
+	}
+	return -1;
+}
+
+/* At an opener c: 1 when members follow, 0 when it closes at once. */
+static inline int
+jopen(const struct scan *s, const char **pp, char c, char close)
+{
+	const char *p = jchar(s, *pp, c);
+
+	if (p == NULL)
+		return -1;
+	p = blank(s, p);
+	if (p < s->end && *p == close) {
+		*pp = p + 1;
+		return 0;
+	}
+	*pp = p;
+	return 1;
+}
+
 /* Skip any value, checking the grammar, to a depth of 8. */
-static int
-sskip(struct scan *s, int depth)
+static const char *
+jskip(const struct scan *s, const char *p, int depth)
 {
 	const char *str;
 	size_t len;
 	struct keys ks;
+	int more;
 
-	sp(s);
-	if (s->p >= s->end || depth > 8)
-		return -1;
-	switch (*s->p) {
+	p = blank(s, p);
+	if (p >= s->end || depth > 8)
+		return NULL;
+	switch (*p) {
 	case '"':
-		return sstr(s, &str, &len);
+		return jstr(s, p, &str, &len);
 	case 't':
-		return slit(s, "true");
+		return jlit(s, p, "true", 4);
 	case 'f':
-		return slit(s, "false");
+		return jlit(s, p, "false", 5);
 	case 'n':
-		return slit(s, "null");
+		return jlit(s, p, "null", 4);
 	case '[':
-		s->p++;
-		sp(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return 0;
-		}
-		for (;;) {
-			if (sskip(s, depth + 1) < 0)
-				return -1;
-			sp(s);
-			if (s->p < s->end && *s->p == ',') {
-				s->p++;
-				continue;
-			}
-			return expect(s, ']');
-		}
+		for (more = jopen(s, &p, '[', ']'); more > 0;
+		    more = jnext(s, &p, ']'))
+			if ((p = jskip(s, p, depth + 1)) == NULL)
+				return NULL;
+		return more < 0 ? NULL : p;
 	case '{':
-		s->p++;
-		sp(s);
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			return 0;
-		}
 		ks.count = 0;
 		ks.bits = 0;
-		for (;;) {
-			if (sstr(s, &str, &len) < 0 ||
-			    newkey(&ks, str, len) < 0 || expect(s, ':') < 0 ||
-			    sskip(s, depth + 1) < 0)
-				return -1;
-			sp(s);
-			if (s->p < s->end && *s->p == ',') {
-				s->p++;
-				continue;
-			}
-			return expect(s, '}');
-		}
+		for (more = jopen(s, &p, '{', '}'); more > 0;
+		    more = jnext(s, &p, '}'))
+			if ((p = jstr(s, p, &str, &len)) == NULL ||
+			    newkey(&ks, str, len) < 0 ||
+			    (p = jchar(s, p, ':')) == NULL ||
+			    (p = jskip(s, p, depth + 1)) == NULL)
+				return NULL;
+		return more < 0 ? NULL : p;
 	default:
-		return snum(s, NULL);
+		return jnum(s, p, NULL);
 	}
 }
 
@@ -1175,240 +1197,230 @@ sskip(struct scan *s, int depth)
 #define keyis(k, n, name) \
 	((n) == sizeof(name) - 1 && memcmp((k), (name), (n)) == 0)
 
-/* Walk an object's members: fn is called with each key; -1 declines. */
-typedef int (*member_fn)(struct scan *, const char *, size_t, void *);
-
-/*
- * uniq: the walk refuses a duplicate key itself; without it fn must (as
- * m_top does: it takes each known key once and declines any other).
- */
-static int
-sobject(struct scan *s, member_fn fn, void *arg, int uniq)
-{
-	const char *k;
-	size_t n;
-	struct keys ks;
-
-	ks.count = 0;
-	ks.bits = 0;
-	if (expect(s, '{') < 0)
-		return -1;
-	sp(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		return 0;
-	}
-	for (;;) {
-		if (sstr(s, &k, &n) < 0 || (uniq && newkey(&ks, k, n) < 0) ||
-		    expect(s, ':') < 0 || fn(s, k, n, arg) < 0)
-			return -1;
-		sp(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		return expect(s, '}');
-	}
-}
-
-struct scanstate {
-	unsigned seen;
-	size_t off[8];		/* tenant asset class channel site spec */
-	size_t foff[FEATREC_MAX_F];
-	size_t soff[FEATREC_MAX_SRC];
-	const char *want;
-};
-
-enum { K_KIND, K_TS, K_TENANT, K_ASSET, K_CLASS, K_CHANNEL, K_SITE,
-	K_WINDOW, K_F, K_PROV, K_UNIT, K_SPEED, K_ISO, K_DQ, K_SPEC, K_SRC,
-	K_START };
-
-static int
-once(struct scanstate *st, int k)
-{
-	if (st->seen & (1u << k))
-		return -1;	/* a duplicate key: jansson says so */
-	st->seen |= 1u << k;
-	return 0;
-}
-
 /*
  * A time string; the records of one window end come together, so the
  * last text of each slot and its value are kept.
  */
-static int
-stime(struct scan *s, int slot, int64_t *t)
+static const char *
+jtime(const struct scan *s, const char *p, int slot, int64_t *t)
 {
 	struct featrec *fr = s->fr;
 	const char *str;
 	size_t len;
 
-	if (sstr(s, &str, &len) < 0)
-		return -1;
+	if ((p = jstr(s, p, &str, &len)) == NULL)
+		return NULL;
 	if (len == fr->tlen[slot] && memcmp(str, fr->tstr[slot], len) == 0) {
 		*t = fr->tval[slot];
-		return 0;
+		return p;
 	}
 	if (tm_parse(str, len, t, NULL) < 0)
-		return -1;
+		return NULL;
 	if (len < sizeof(fr->tstr[slot])) {
 		memcpy(fr->tstr[slot], str, len);
 		fr->tlen[slot] = len;
 		fr->tval[slot] = *t;
 	}
-	return 0;
+	return p;
 }
 
-static int
-m_window(struct scan *s, const char *k, size_t n, void *arg)
-{
-	struct scanstate *st = arg;
+enum { K_KIND, K_TS, K_TENANT, K_ASSET, K_CLASS, K_CHANNEL, K_SITE,
+	K_WINDOW, K_F, K_PROV, K_UNIT, K_SPEED, K_ISO, K_DQ, K_SPEC, K_SRC,
+	K_START };
 
-	if (keyis(k, n, "start")) {
-		if (once(st, K_START) < 0 || stime(s, 1, &s->fr->wstart) < 0)
-			return -1;
-		s->fr->has_wstart = 1;
-		return 0;
+/* A key seen before is a duplicate: jansson refuses it. */
+#define ONCE(seen, k) ((seen) & (1u << (k)) ? -1 : ((seen) |= 1u << (k), 0))
+
+/* "window": its start is kept. */
+static const char *
+jwindow(struct scan *s, const char *p, unsigned *seen)
+{
+	const char *k;
+	size_t n;
+	struct keys ks;
+	int more;
+
+	ks.count = 0;
+	ks.bits = 0;
+	for (more = jopen(s, &p, '{', '}'); more > 0; more = jnext(s, &p, '}')) {
+		if ((p = jstr(s, p, &k, &n)) == NULL ||
+		    newkey(&ks, k, n) < 0 || (p = jchar(s, p, ':')) == NULL)
+			return NULL;
+		if (keyis(k, n, "start")) {
+			if (ONCE(*seen, K_START) < 0 ||
+			    (p = jtime(s, p, 1, &s->fr->wstart)) == NULL)
+				return NULL;
+			s->fr->has_wstart = 1;
+		} else if ((p = jskip(s, p, 1)) == NULL) {
+			return NULL;
+		}
 	}
-	return sskip(s, 1);
+	return more < 0 ? NULL : p;
 }
 
-static int
-m_f(struct scan *s, const char *k, size_t n, void *arg)
+/* "f": names and values (null is NaN). */
+static const char *
+jfeatures(struct scan *s, const char *p)
 {
-	struct scanstate *st = arg;
 	struct featrec *fr = s->fr;
+	const char *k;
+	size_t n;
+	struct keys ks;
+	int more;
 
-	if (fr->nf == FEATREC_MAX_F)
-		return -1;
-	sp(s);
-	if (s->p < s->end && *s->p == 'n') {
-		if (slit(s, "null") < 0)
-			return -1;
-		fr->fval[fr->nf] = NAN;
-	} else if (snum(s, &fr->fval[fr->nf]) < 0) {
-		return -1;
+	ks.count = 0;
+	ks.bits = 0;
+	for (more = jopen(s, &p, '{', '}'); more > 0; more = jnext(s, &p, '}')) {
+		if (fr->nf == FEATREC_MAX_F ||
+		    (p = jstr(s, p, &k, &n)) == NULL ||
+		    newkey(&ks, k, n) < 0 || (p = jchar(s, p, ':')) == NULL)
+			return NULL;
+		p = blank(s, p);
+		if (p < s->end && *p == 'n') {
+			if ((p = jlit(s, p, "null", 4)) == NULL)
+				return NULL;
+			fr->fval[fr->nf] = NAN;
+		} else if ((p = jnum(s, p, &fr->fval[fr->nf])) == NULL) {
+			return NULL;
+		}
+		fr->fname[fr->nf++] = jcopy(s, k, n);
 	}
-	st->foff[fr->nf++] = scopy(s, k, n);
-	return 0;
+	return more < 0 ? NULL : p;
 }
 
-static int
-m_prov(struct scan *s, const char *k, size_t n, void *arg)
+/* "prov": the feature spec's digest and the sources are kept. */
+static const char *
+jprov(struct scan *s, const char *p, unsigned *seen)
 {
-	struct scanstate *st = arg;
-	const char *str;
-	size_t len;
+	struct featrec *fr = s->fr;
+	const char *k, *str;
+	size_t n, len;
+	struct keys ks;
+	int more, more2;
 
-	if (keyis(k, n, "spec_sha256")) {
-		if (once(st, K_SPEC) < 0 || sstr(s, &str, &len) < 0)
-			return -1;
-		st->off[5] = scopy(s, str, len);
-		return 0;
+	ks.count = 0;
+	ks.bits = 0;
+	for (more = jopen(s, &p, '{', '}'); more > 0; more = jnext(s, &p, '}')) {
+		if ((p = jstr(s, p, &k, &n)) == NULL ||
+		    newkey(&ks, k, n) < 0 || (p = jchar(s, p, ':')) == NULL)
+			return NULL;
+		if (keyis(k, n, "spec_sha256")) {
+			if (ONCE(*seen, K_SPEC) < 0 ||
+			    (p = jstr(s, p, &str, &len)) == NULL)
+				return NULL;
+			fr->spec = jcopy(s, str, len);
+		} else if (keyis(k, n, "src")) {
+			if (ONCE(*seen, K_SRC) < 0)
+				return NULL;
+			for (more2 = jopen(s, &p, '[', ']'); more2 > 0;
+			    more2 = jnext(s, &p, ']')) {
+				if ((p = jstr(s, p, &str, &len)) == NULL)
+					return NULL;
+				if (fr->nsrc < FEATREC_MAX_SRC)
+					fr->src[fr->nsrc++] = jcopy(s, str,
+					    len);
+			}
+			if (more2 < 0)
+				return NULL;
+		} else if ((p = jskip(s, p, 1)) == NULL) {
+			return NULL;
+		}
 	}
-	if (!keyis(k, n, "src"))
-		return sskip(s, 1);
-	if (once(st, K_SRC) < 0 || expect(s, '[') < 0)
-		return -1;
-	sp(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		return 0;
-	}
-	for (;;) {
-		if (sstr(s, &str, &len) < 0)
-			return -1;
-		if (s->fr->nsrc < FEATREC_MAX_SRC)
-			st->soff[s->fr->nsrc++] = scopy(s, str, len);
-		sp(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
+	return more < 0 ? NULL : p;
+}
+
+/* The top level: each known key once; any other declines. */
+static const char *
+jtop(struct scan *s, const char *p, unsigned *seen)
+{
+	struct featrec *fr = s->fr;
+	const char *k, *str, **dst;
+	size_t n, len;
+	int more, i;
+
+	for (more = jopen(s, &p, '{', '}'); more > 0; more = jnext(s, &p, '}')) {
+		if ((p = jstr(s, p, &k, &n)) == NULL ||
+		    (p = jchar(s, p, ':')) == NULL)
+			return NULL;
+		if (keyis(k, n, "kind")) {
+			if (ONCE(*seen, K_KIND) < 0 ||
+			    (p = jstr(s, p, &str, &len)) == NULL ||
+			    !keyis(str, len, "feature"))
+				return NULL;
 			continue;
 		}
-		return expect(s, ']');
+		if (keyis(k, n, "ts")) {
+			if (ONCE(*seen, K_TS) < 0 ||
+			    (p = jtime(s, p, 0, &fr->ts)) == NULL)
+				return NULL;
+			continue;
+		}
+		i = keyis(k, n, "tenant") ? 0 : keyis(k, n, "asset") ? 1 :
+		    keyis(k, n, "class") ? 2 : keyis(k, n, "channel") ? 3 :
+		    keyis(k, n, "site") ? 4 : -1;
+		if (i >= 0) {
+			dst = i == 0 ? &fr->tenant : i == 1 ? &fr->asset :
+			    i == 2 ? &fr->cls : i == 3 ? &fr->channel :
+			    &fr->site;
+			if (ONCE(*seen, K_TENANT + i) < 0 ||
+			    (p = jstr(s, p, &str, &len)) == NULL || len == 0)
+				return NULL;
+			*dst = jcopy(s, str, len);
+			continue;
+		}
+		if (keyis(k, n, "window"))
+			p = ONCE(*seen, K_WINDOW) < 0 ? NULL :
+			    jwindow(s, p, seen);
+		else if (keyis(k, n, "f"))
+			p = ONCE(*seen, K_F) < 0 ? NULL : jfeatures(s, p);
+		else if (keyis(k, n, "prov"))
+			p = ONCE(*seen, K_PROV) < 0 ? NULL : jprov(s, p, seen);
+		else if (keyis(k, n, "unit"))
+			p = ONCE(*seen, K_UNIT) < 0 ? NULL : jskip(s, p, 1);
+		else if (keyis(k, n, "speed_hz"))
+			p = ONCE(*seen, K_SPEED) < 0 ? NULL : jskip(s, p, 1);
+		else if (keyis(k, n, "iso_zone"))
+			p = ONCE(*seen, K_ISO) < 0 ? NULL : jskip(s, p, 1);
+		else if (keyis(k, n, "dq"))
+			p = ONCE(*seen, K_DQ) < 0 ? NULL : jskip(s, p, 1);
+		else
+			p = NULL;
+		if (p == NULL)
+			return NULL;
 	}
-}
-
-static int
-m_top(struct scan *s, const char *k, size_t n, void *arg)
-{
-	struct scanstate *st = arg;
-	const char *str;
-	size_t len;
-	int i;
-
-	if (keyis(k, n, "kind"))
-		return once(st, K_KIND) < 0 || sstr(s, &str, &len) < 0 ||
-		    !keyis(str, len, "feature") ? -1 : 0;
-	if (keyis(k, n, "ts"))
-		return once(st, K_TS) < 0 || stime(s, 0, &s->fr->ts) < 0 ?
-		    -1 : 0;
-	i = keyis(k, n, "tenant") ? 0 : keyis(k, n, "asset") ? 1 :
-	    keyis(k, n, "class") ? 2 : keyis(k, n, "channel") ? 3 :
-	    keyis(k, n, "site") ? 4 : -1;
-	if (i >= 0) {
-		if (once(st, K_TENANT + i) < 0 || sstr(s, &str, &len) < 0 ||
-		    len == 0)
-			return -1;
-		st->off[i] = scopy(s, str, len);
-		return 0;
-	}
-	if (keyis(k, n, "window"))
-		return once(st, K_WINDOW) < 0 ? -1 : sobject(s, m_window, st, 1);
-	if (keyis(k, n, "f"))
-		return once(st, K_F) < 0 ? -1 : sobject(s, m_f, st, 1);
-	if (keyis(k, n, "prov"))
-		return once(st, K_PROV) < 0 ? -1 : sobject(s, m_prov, st, 1);
-	if (keyis(k, n, "unit"))
-		return once(st, K_UNIT) < 0 ? -1 : sskip(s, 1);
-	if (keyis(k, n, "speed_hz"))
-		return once(st, K_SPEED) < 0 ? -1 : sskip(s, 1);
-	if (keyis(k, n, "iso_zone"))
-		return once(st, K_ISO) < 0 ? -1 : sskip(s, 1);
-	if (keyis(k, n, "dq"))
-		return once(st, K_DQ) < 0 ? -1 : sskip(s, 1);
-	return -1;
+	return more < 0 ? NULL : p;
 }
 
 int
 featrec_scan(const char *line, size_t n, const char *want,
     struct featrec *fr)
 {
-	struct scanstate st;
-	struct scan s;
-	size_t i;
 	const unsigned need = 1u << K_KIND | 1u << K_TS | 1u << K_TENANT |
 	    1u << K_ASSET | 1u << K_CLASS | 1u << K_CHANNEL | 1u << K_F;
+	unsigned seen = 0;
+	struct scan s;
+	const char *p;
 
 	if (!plain[' '])
 		plain_init();
-	/* only what seen marks is read */
-	st.seen = 0;
 	fr->nf = fr->nsrc = 0;
 	fr->has_wstart = 0;
+	fr->site = fr->spec = NULL;
+	/* every string kept is shorter than the line, and a NUL each */
 	fr->scratch.len = 0;
-	s.p = line;
+	buf_grow(&fr->scratch, n + n / 2 + 2);
 	s.end = line + n;
+	s.copy = fr->scratch.s;
 	s.fr = fr;
 	/* a line as programs write it has no blank to skip: one look */
 	s.ws = memchr(line, ' ', n) != NULL || memchr(line, '\t', n) != NULL;
-	if (sobject(&s, m_top, &st, 0) < 0)
+	if ((p = jtop(&s, line, &seen)) == NULL)
 		return 0;
-	sp(&s);
-	if (s.p != s.end || (st.seen & need) != need)
+	p = blank(&s, p);
+	if (p != s.end || (seen & need) != need)
 		return 0;
-	fr->tenant = fr->scratch.s + st.off[0];
 	if (want != NULL && strcmp(fr->tenant, want) != 0)
 		return 0;
-	fr->asset = fr->scratch.s + st.off[1];
-	fr->cls = fr->scratch.s + st.off[2];
-	fr->channel = fr->scratch.s + st.off[3];
-	fr->site = st.seen & (1u << K_SITE) ? fr->scratch.s + st.off[4] : NULL;
-	fr->spec = st.seen & (1u << K_SPEC) ? fr->scratch.s + st.off[5] : NULL;
-	for (i = 0; i < fr->nf; i++)
-		fr->fname[i] = fr->scratch.s + st.foff[i];
-	for (i = 0; i < fr->nsrc; i++)
-		fr->src[i] = fr->scratch.s + st.soff[i];
 	return 1;
 }
 
