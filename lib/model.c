@@ -890,6 +890,13 @@ struct scan {
 	struct featrec *fr;
 };
 
+/* The few helpers called for every token are inlined where possible. */
+#ifdef __GNUC__
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE static inline
+#endif
+
 /* Blanks between tokens; a line without any (the usual) skips nothing. */
 static inline const char *
 blank(const struct scan *s, const char *p)
@@ -984,7 +991,7 @@ plain_run(const char *q, const char *end)
 }
 
 /* A string without escapes, ASCII only: its bytes in the line. */
-static inline const char *
+ALWAYS_INLINE const char *
 jstr(const struct scan *s, const char *p, const char **str, size_t *len)
 {
 	const char *q;
@@ -1018,7 +1025,7 @@ jcopy(struct scan *s, const char *str, size_t len)
  * whether jansson would take it (a number without an exponent and of
  * fewer than 300 digits is finite).
  */
-static const char *
+ALWAYS_INLINE const char *
 jnum(const struct scan *s, const char *p, double *x)
 {
 	const char *q, *b, *end = s->end;
@@ -1094,7 +1101,7 @@ struct keys {
 	uint64_t bits;
 };
 
-static int
+ALWAYS_INLINE int
 newkey(struct keys *ks, const char *k, size_t n)
 {
 	uint64_t bit = 1ULL << ((n * 7 + (n ? (unsigned char)k[n - 1] : 0)) &
