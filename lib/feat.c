@@ -519,13 +519,24 @@ hsum(v2d v)
 static size_t
 count_finite(const double *x, size_t n, double *sum)
 {
-	v2d s = { 0, 0 }, zero = { 0, 0 };
+	v2d s = { 0, 0 }, s1 = s, zero = { 0, 0 };
 	v2l c = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i + 2 <= n; i += 2) {
-		v2d v = ld2(x + i);
+	for (i = 0; i + 4 <= n; i += 4) {
+		v2d v = ld2(x + i), w = ld2(x + i + 2);
 		v2l f = v - v == zero;	/* finite exactly when v - v is 0 */
+		v2l g = w - w == zero;
+
+		s += (v2d)(f & (v2l)v);
+		s1 += (v2d)(g & (v2l)w);
+		c -= f;
+		c -= g;
+	}
+	s += s1;
+	for (; i + 2 <= n; i += 2) {
+		v2d v = ld2(x + i);
+		v2l f = v - v == zero;
 
 		s += (v2d)(f & (v2l)v);
 		c -= f;
@@ -588,10 +599,15 @@ moments(const double *x, size_t n, double mean, double *y, double *m2,
 static double
 sum_sqrt_abs(const double *x, size_t n)
 {
-	v2d s = { 0, 0 };
+	v2d s = { 0, 0 }, s1 = s;
 	size_t i;
 
-	for (i = 0; i + 2 <= n; i += 2)
+	for (i = 0; i + 4 <= n; i += 4) {
+		s += sqrt2(abs2(ld2(x + i)));
+		s1 += sqrt2(abs2(ld2(x + i + 2)));
+	}
+	s += s1;
+	for (; i + 2 <= n; i += 2)
 		s += sqrt2(abs2(ld2(x + i)));
 	if (i < n)
 		s[0] += sqrt(fabs(x[i]));
