@@ -305,6 +305,23 @@ f32_at(const unsigned char *b)
 	return f;
 }
 
+/* The float whose bits are u. */
+static double
+f32_bits(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/* The low three bytes of q in reverse order. */
+static uint32_t
+bswap24(uint32_t q)
+{
+	return (q >> 16 & 0xff) | (q & 0xff00) | (q & 0xff) << 16;
+}
+
 long
 f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 {
@@ -332,27 +349,21 @@ f32_decode_b64le(const char *s, size_t n, double **v, size_t *cap)
 	/* 16 digits are 12 bytes are 3 floats; the rest goes through tail. */
 	full = n >= 16 ? (n - 16) / 16 : 0;
 	for (i = 0; i < full; i++, p += 16) {
-		unsigned char b[12];
 		uint32_t q0 = quantum(p), q1 = quantum(p + 4);
 		uint32_t q2 = quantum(p + 8), q3 = quantum(p + 12);
+		uint32_t r0, r1, r2, r3;
 
 		if ((q0 | q1 | q2 | q3) & 0xff000000u)
 			return -1;
-		b[0] = (unsigned char)(q0 >> 16);
-		b[1] = (unsigned char)(q0 >> 8);
-		b[2] = (unsigned char)q0;
-		b[3] = (unsigned char)(q1 >> 16);
-		b[4] = (unsigned char)(q1 >> 8);
-		b[5] = (unsigned char)q1;
-		b[6] = (unsigned char)(q2 >> 16);
-		b[7] = (unsigned char)(q2 >> 8);
-		b[8] = (unsigned char)q2;
-		b[9] = (unsigned char)(q3 >> 16);
-		b[10] = (unsigned char)(q3 >> 8);
-		b[11] = (unsigned char)q3;
-		(*v)[3 * i] = f32_at(b);
-		(*v)[3 * i + 1] = f32_at(b + 4);
-		(*v)[3 * i + 2] = f32_at(b + 8);
+		/* each quantum's three bytes in stream order, lowest first;
+		 * the floats' little-endian words straddle them */
+		r0 = bswap24(q0);
+		r1 = bswap24(q1);
+		r2 = bswap24(q2);
+		r3 = bswap24(q3);
+		(*v)[3 * i] = f32_bits(r0 | r1 << 24);
+		(*v)[3 * i + 1] = f32_bits(r1 >> 8 | r2 << 16);
+		(*v)[3 * i + 2] = f32_bits(r2 >> 16 | r3 << 8);
 	}
 	/* The last 1 to 31 digits, with the padding. */
 	o = 0;

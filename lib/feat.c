@@ -148,9 +148,8 @@ put(struct feat_out *o, const char *name, double v)
 }
 
 /*
- * Median of a[0..n-1] (reorders a): Hoare's selection of the middle
- * element(s), expected linear time; the value is the same as sorting
- * would give.
+ * The k-th smallest of a[0..n-1] (reorders a: smaller ones before it):
+ * Hoare's selection, expected linear time, the value sorting would give.
  */
 static double
 select_k(double *a, size_t n, size_t k)
@@ -187,23 +186,22 @@ select_k(double *a, size_t n, size_t k)
 	return a[k];
 }
 
-static double
-median(double *a, size_t n)
+/* The middle values of a[0..n-1], n > 0 (reorders a); equal for odd n. */
+static void
+middle(double *a, size_t n, double *lo, double *hi)
 {
-	double hi, lo;
 	size_t i;
 
-	if (n == 0)
-		return NAN;
-	hi = select_k(a, n, n / 2);
-	if (n % 2)
-		return hi;
+	*hi = select_k(a, n, n / 2);
+	if (n % 2) {
+		*lo = *hi;
+		return;
+	}
 	/* the lower middle is the largest of what selection left below */
-	lo = a[0];
+	*lo = a[0];
 	for (i = 1; i < n / 2; i++)
-		if (a[i] > lo)
-			lo = a[i];
-	return 0.5 * (lo + hi);
+		if (a[i] > *lo)
+			*lo = a[i];
 }
 
 /*
@@ -363,6 +361,7 @@ noise_floor(struct feat_ws *ws, const struct spec *sp, double df,
     double half, size_t lo, size_t hi)
 {
 	size_t k, a, b, m = 0, w;
+	double pl, ph;
 
 	w = (size_t)ceil(half / df);
 	if (w < 8)
@@ -373,10 +372,18 @@ noise_floor(struct feat_ws *ws, const struct spec *sp, double df,
 	b = hi + w;
 	if (b >= sp->nb)
 		b = sp->nb - 1;
+	/* the median of the amplitudes, found among the powers: amplitude
+	 * rises with power, so the middle bins are the same */
 	for (k = a; k <= b; k++)
 		if (k < lo || k > hi)
-			ws->tmp[m++] = amp(sp, k);
-	return median(ws->tmp, m);
+			ws->tmp[m++] = sp->pw[k];
+	if (m == 0)
+		return NAN;
+	middle(ws->tmp, m, &pl, &ph);
+	if (m % 2)
+		return sp->mul * sqrt(ph) / sp->div;
+	return 0.5 * (sp->mul * sqrt(pl) / sp->div + sp->mul * sqrt(ph) /
+	    sp->div);
 }
 
 static void
