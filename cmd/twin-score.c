@@ -68,9 +68,20 @@ struct group {
 	int64_t done;		/* last window end scored; INT64_MIN: none */
 	double *x;		/* mc->p values of the row */
 	size_t npresent;
-	char *src[MAX_SRC];	/* prov.src strings */
-	size_t nsrc;
-	char *spec;		/* prov.spec_sha256 of the first record */
+	/*
+	 * prov of the row: its sources and the spec digest of its first
+	 * record.  The strings and their JSON text stay from row to row,
+	 * since they rarely change.
+	 */
+	char *src[MAX_SRC];
+	size_t nsrc;		/* of this row */
+	size_t nsrcmem;		/* allocated */
+	struct buf srcj;	/* "a","b" of the first srcj_n sources */
+	size_t srcj_n;
+	int srcj_stale;
+	char *spec;
+	int has_spec;		/* this row has spec */
+	struct buf specj;	/* ,"spec_sha256":"<spec>" */
 	struct buf hdr;		/* ,"tenant":..,"class":.. as JSON text */
 	int hdr_site;		/* hdr was made with site */
 };
@@ -799,11 +810,8 @@ flush_group(struct group *g)
 	if (mc != NULL && g->npresent == 0) {
 		/* windows of channels the model does not use: nothing to say */
 		nempty++;
-		for (i = 0; i < g->nsrc; i++)
-			free(g->src[i]);
 		g->nsrc = 0;
-		free(g->spec);
-		g->spec = NULL;
+		g->has_spec = 0;
 		return 0;
 	}
 	buf_adds(b, "{\"kind\":\"score\",\"ts\":");
@@ -926,29 +934,32 @@ flush_group(struct group *g)
 		}
 	}
 	buf_adds(b, "]},\"prov\":{\"src\":[");
-	for (i = 0; i < g->nsrc; i++) {
-		if (i)
-			buf_addc(b, ',');
-		buf_jstr(b, g->src[i], strlen(g->src[i]));
+	if (g->srcj_stale || g->srcj_n != g->nsrc) {
+		buf_reset(&g->srcj);
+		for (i = 0; i < g->nsrc; i++) {
+			if (i)
+				buf_addc(&g->srcj, ',');
+			buf_jstr(&g->srcj, g->src[i], strlen(g->src[i]));
+		}
+		g->srcj_n = g->nsrc;
+		g->srcj_stale = 0;
 	}
+	buf_add(b, g->srcj.s, g->srcj.len);
 	buf_addc(b, ']');
 	buf_adds(b, ",\"from\":");
 	put_ts(b, g->from);
 	buf_adds(b, ",\"to\":");
 	put_ts(b, g->end);
 	buf_add(b, sha_json.s, sha_json.len);
-	if (g->spec != NULL)
-		put_skey(b, "spec_sha256", g->spec);
+	if (g->has_spec)
+		buf_add(b, g->specj.s, g->specj.len);
 	buf_adds(b, ",\"twin_score\":\"" TWIN_VERSION "\"}}");
 	rc = emit(b);
 	if (rc == 0 && known && r.severity != SEV_UNKNOWN)
 		rc = drift_update(mc, g->asset, g->end, x, r.score);
 	g->npresent = 0;
-	for (i = 0; i < g->nsrc; i++)
-		free(g->src[i]);
 	g->nsrc = 0;
-	free(g->spec);
-	g->spec = NULL;
+	g->has_spec = 0;
 	return rc;
 }
 
@@ -1038,11 +1049,30 @@ take_feature(const struct featrec *fr, struct twin_err *err)
 		for (j = 0; j < g->nsrc; j++)
 			if (strcmp(g->src[j], fr->src[i]) == 0)
 				break;
-		if (j == g->nsrc && g->nsrc < MAX_SRC)
-			g->src[g->nsrc++] = xstrdup(fr->src[i]);
+		if (j < g->nsrc || g->nsrc == MAX_SRC)
+			continue;
+		/* the same source in the same place as the last row: kept */
+		if (g->nsrc < g->nsrcmem && strcmp(g->src[g->nsrc],
+		    fr->src[i]) == 0) {
+			g->nsrc++;
+			continue;
+		}
+		if (g->nsrc < g->nsrcmem)
+			free(g->src[g->nsrc]);
+		else
+			g->nsrcmem++;
+		g->src[g->nsrc++] = xstrdup(fr->src[i]);
+		g->srcj_stale = 1;
 	}
-	if (g->spec == NULL && fr->spec != NULL)
-		g->spec = xstrdup(fr->spec);
+	if (!g->has_spec && fr->spec != NULL) {
+		if (g->spec == NULL || strcmp(g->spec, fr->spec) != 0) {
+			free(g->spec);
+			g->spec = xstrdup(fr->spec);
+			buf_reset(&g->specj);
+			put_skey(&g->specj, "spec_sha256", g->spec);
+		}
+		g->has_spec = 1;
+	}
 	if (g->mc != NULL && strcmp(fr->channel, g->mc->primary) == 0)
 		join_trigger(&g->j, fr->ts);
 	if (g->mc != NULL && join_complete(&g->j) && flush_group(g) < 0)
@@ -1254,9 +1284,11 @@ main(int argc, char **argv)
 		free(grp[k].spec);
 		free(grp[k].x);
 		buf_free(&grp[k].hdr);
+		buf_free(&grp[k].srcj);
+		buf_free(&grp[k].specj);
 		if (grp[k].mc != NULL)
 			join_free(&grp[k].j);
-		for (i = 0; i < (int)grp[k].nsrc; i++)
+		for (i = 0; i < (int)grp[k].nsrcmem; i++)
 			free(grp[k].src[i]);
 	}
 	free(grp);
