@@ -1157,6 +1157,35 @@ jopen(const struct scan *s, const char **pp, char c, char close)
 	return 1;
 }
 
+static const char *jskip(const struct scan *s, const char *p, int depth);
+
+/* Skip a member's value: a string, number or literal here, else jskip. */
+ALWAYS_INLINE const char *
+jvalue(const struct scan *s, const char *p, int depth)
+{
+	const char *str;
+	size_t len;
+
+	p = blank(s, p);
+	if (p >= s->end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return jstr(s, p, &str, &len);
+	case 't':
+		return jlit(s, p, "true", 4);
+	case 'f':
+		return jlit(s, p, "false", 5);
+	case 'n':
+		return jlit(s, p, "null", 4);
+	case '[':
+	case '{':
+		return jskip(s, p, depth);
+	default:
+		return jnum(s, p, NULL);
+	}
+}
+
 /* Skip any value, checking the grammar, to a depth of 8. */
 static const char *
 jskip(const struct scan *s, const char *p, int depth)
@@ -1181,7 +1210,7 @@ jskip(const struct scan *s, const char *p, int depth)
 	case '[':
 		for (more = jopen(s, &p, '[', ']'); more > 0;
 		    more = jnext(s, &p, ']'))
-			if ((p = jskip(s, p, depth + 1)) == NULL)
+			if ((p = jvalue(s, p, depth + 1)) == NULL)
 				return NULL;
 		return more < 0 ? NULL : p;
 	case '{':
@@ -1192,7 +1221,7 @@ jskip(const struct scan *s, const char *p, int depth)
 			if ((p = jstr(s, p, &str, &len)) == NULL ||
 			    newkey(&ks, str, len) < 0 ||
 			    (p = jchar(s, p, ':')) == NULL ||
-			    (p = jskip(s, p, depth + 1)) == NULL)
+			    (p = jvalue(s, p, depth + 1)) == NULL)
 				return NULL;
 		return more < 0 ? NULL : p;
 	default:
@@ -1258,7 +1287,7 @@ jwindow(struct scan *s, const char *p, unsigned *seen)
 			    (p = jtime(s, p, 1, &s->fr->wstart)) == NULL)
 				return NULL;
 			s->fr->has_wstart = 1;
-		} else if ((p = jskip(s, p, 1)) == NULL) {
+		} else if ((p = jvalue(s, p, 1)) == NULL) {
 			return NULL;
 		}
 	}
@@ -1329,7 +1358,7 @@ jprov(struct scan *s, const char *p, unsigned *seen)
 			}
 			if (more2 < 0)
 				return NULL;
-		} else if ((p = jskip(s, p, 1)) == NULL) {
+		} else if ((p = jvalue(s, p, 1)) == NULL) {
 			return NULL;
 		}
 	}
@@ -1383,11 +1412,11 @@ jtop(struct scan *s, const char *p, unsigned *seen)
 		else if (keyis(k, n, "prov"))
 			p = ONCE(*seen, K_PROV) < 0 ? NULL : jprov(s, p, seen);
 		else if (keyis(k, n, "unit"))
-			p = ONCE(*seen, K_UNIT) < 0 ? NULL : jskip(s, p, 1);
+			p = ONCE(*seen, K_UNIT) < 0 ? NULL : jvalue(s, p, 1);
 		else if (keyis(k, n, "speed_hz"))
-			p = ONCE(*seen, K_SPEED) < 0 ? NULL : jskip(s, p, 1);
+			p = ONCE(*seen, K_SPEED) < 0 ? NULL : jvalue(s, p, 1);
 		else if (keyis(k, n, "iso_zone"))
-			p = ONCE(*seen, K_ISO) < 0 ? NULL : jskip(s, p, 1);
+			p = ONCE(*seen, K_ISO) < 0 ? NULL : jvalue(s, p, 1);
 		else if (keyis(k, n, "dq"))
 			p = ONCE(*seen, K_DQ) < 0 ? NULL : jskip(s, p, 1);
 		else
