@@ -49,6 +49,112 @@ row(double *x, double load)
 	x[3] = 45 + 10 * (load - 1) + 0.5 * gauss();
 }
 
+static const char line_ok[] =
+    "{\"kind\":\"feature\",\"ts\":\"2026-10-27T00:10:00.000Z\","
+    "\"tenant\":\"acme\",\"site\":\"plant1\",\"asset\":\"P-101\","
+    "\"class\":\"pump\",\"channel\":\"vib\",\"window\":{\"start\":"
+    "\"2026-10-27T00:00:00.000Z\",\"end\":\"2026-10-27T00:10:00.000Z\","
+    "\"n\":1},\"f\":{\"bpfo\":0.00615098,\"x1\":-1.5e-3,\"hf\":null,"
+    "\"n\":12},\"dq\":{\"gaps\":0,\"flatline\":false,\"x\":[1,{\"y\":"
+    "[true,null]}]},\"prov\":{\"src\":[\"sim:a\",\"sim:b\"],\"from\":"
+    "\"2026-10-27T00:00:00.000Z\",\"spec_sha256\":\"5555\"}}";
+
+/* line_ok with one piece replaced; the result is a static buffer. */
+static const char *
+edit(const char *from, const char *to)
+{
+	static char out[2048];
+	const char *p = strstr(line_ok, from);
+	size_t a = (size_t)(p - line_ok);
+
+	memcpy(out, line_ok, a);
+	memcpy(out + a, to, strlen(to));
+	memcpy(out + a + strlen(to), p + strlen(from),
+	    strlen(p + strlen(from)) + 1);
+	return out;
+}
+
+static int
+scan(const char *line, struct featrec *fr)
+{
+	return featrec_scan(line, strlen(line), "acme", fr);
+}
+
+/* The feature record scanner: what it takes and what it leaves to jansson. */
+static void
+test_scan(void)
+{
+	static struct featrec fr;
+	static const char *const decline[][3] = {
+		{ "\"hf\":null", "\"bpfo\":1", "a duplicate feature" },
+		{ "\"site\":\"plant1\"", "\"asset\":\"x\"", "a duplicate top-level key" },
+		{ "\"n\":1}", "\"n\":1,\"n\":2}", "a duplicate key in a skipped object" },
+		{ "P-101", "P-1\\u0030", "an escape in a string" },
+		{ "P-101", "P-\xc3\xa9", "a byte that is not ASCII" },
+		{ "\"tenant\":\"acme\"", "\"tenant\":\"other\"", "another tenant" },
+		{ "\"site\"", "\"sight\"", "an unknown top-level key" },
+		{ "\"n\":12", "\"n\":1234567890123456789", "an integer beyond 64 bits" },
+		{ "\"n\":12", "\"n\":1e999", "a number beyond a double" },
+		{ "\"n\":12", "\"n\":012", "a leading zero" },
+		{ "\"feature\"", "\"sample\"", "another kind" },
+		{ "\"2026-10-27T00:10:00.000Z\",\"tenant", "1793059800000,\"tenant", "a numeric ts" },
+		{ "\"asset\":\"P-101\"", "\"asset\":\"\"", "an empty asset" },
+		{ "\"5555\"}}", "\"5555\"}} x", "bytes after the object" },
+		{ "\"5555\"}}", "\"5555\"}", "an object left open" },
+		{ "[true,null]", "[[[[[[[[[[true]]]]]]]]]]", "a value nested too deep" },
+		{ "\"gaps\":0", "\"gaps\":0\t\r", "a carriage return" },
+	};
+	const char *l;
+	char blanks[2048];
+	size_t i, j;
+	int64_t t1;
+	int instr;
+
+	T_OK(scan(line_ok, &fr) == 1, "scan: a usual feature record is taken");
+	T_STREQ(fr.asset, "P-101", "scan: asset");
+	T_STREQ(fr.cls, "pump", "scan: class");
+	T_STREQ(fr.channel, "vib", "scan: channel");
+	T_STREQ(fr.site, "plant1", "scan: site");
+	T_STREQ(fr.spec, "5555", "scan: spec digest");
+	T_OK(fr.nsrc == 2 && strcmp(fr.src[1], "sim:b") == 0, "scan: sources");
+	T_OK(fr.has_wstart && fr.ts - fr.wstart == 600 * (int64_t)1000000000,
+	    "scan: ts and window start");
+	T_OK(fr.nf == 4 && strcmp(fr.fname[0], "bpfo") == 0 &&
+	    fr.fval[0] == 0.00615098 && fr.fval[1] == -1.5e-3 &&
+	    isnan(fr.fval[2]) && fr.fval[3] == 12,
+	    "scan: feature names and values, null as NaN");
+	t1 = fr.ts;
+
+	/* the same with blanks after each ',' and ':' between tokens */
+	for (i = j = 0, instr = 0; line_ok[i] != '\0'; i++) {
+		blanks[j++] = line_ok[i];
+		if (line_ok[i] == '"')
+			instr = !instr;
+		if (!instr && (line_ok[i] == ',' || line_ok[i] == ':'))
+			blanks[j++] = i % 2 ? ' ' : '\t';
+	}
+	blanks[j] = '\0';
+	T_OK(scan(blanks, &fr) == 1 && fr.nf == 4 && fr.fval[1] == -1.5e-3 &&
+	    fr.ts == t1 && strcmp(fr.spec, "5555") == 0,
+	    "scan: blanks between tokens");
+
+	for (i = 0; i < sizeof(decline) / sizeof(decline[0]); i++)
+		T_OK(scan(edit(decline[i][0], decline[i][1]), &fr) == 0,
+		    "scan: declines %s", decline[i][2]);
+
+	/* the kept time texts follow each line */
+	l = edit("00:10:00.000Z\",\"tenant", "00:20:00.000Z\",\"tenant");
+	T_OK(scan(l, &fr) == 1 && fr.ts == t1 + 600 * (int64_t)1000000000,
+	    "scan: another ts");
+	T_OK(scan(line_ok, &fr) == 1 && fr.ts == t1, "scan: the first ts again");
+
+	/* sources past sixteen are read and left out */
+	l = edit("\"sim:b\"]", "\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\","
+	    "\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\",\"r\"]");
+	T_OK(scan(l, &fr) == 1 && fr.nsrc == 16 && strcmp(fr.src[15], "p") == 0,
+	    "scan: sixteen sources kept");
+}
+
 int
 main(void)
 {
@@ -63,6 +169,7 @@ main(void)
 	double x[4];
 	int i, n;
 
+	test_scan();
 	cls = json_loads(cls_text, 0, NULL);
 	T_OK(classlib_check(cls, "t", &err) == 0, "class template checks");
 	feats = classlib_features(cls);
