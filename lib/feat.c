@@ -914,22 +914,36 @@ void
 feat_quality(const double *x, size_t n, double lo, double hi,
     double spike_k, double flat_eps, struct feat_dq *dq)
 {
-	double mean = 0, m2 = 0, mn = INFINITY, mx = -INFINITY, sd, oor, sp;
+	double mean = 0, m2 = 0, mn, mx, sd, oor, sp;
 	size_t i, nf;
 
 	memset(dq, 0, sizeof(*dq));
 	if (lo >= hi)
 		lo = -INFINITY, hi = INFINITY;
 	nf = scan_finite(x, n, lo, hi, &mean, &mn, &mx, &oor);
+	if (nf != n) {
+		/* the scan's extremes and count took the non-finite values in */
+		dq->nan = n - nf;
+		mn = INFINITY;
+		mx = -INFINITY;
+		oor = 0;
+		for (i = 0; i < n; i++) {
+			if (!isfinite(x[i]))
+				continue;
+			mn = x[i] < mn ? x[i] : mn;
+			mx = x[i] > mx ? x[i] : mx;
+			oor += x[i] < lo || x[i] > hi;
+		}
+	}
+	dq->out_of_range = (size_t)oor;
+	if (nf < 2)
+		return;
+	mean /= (double)nf;
+	dq->flatline = mx - mn <= flat_eps;
+	if (spike_k <= 0)
+		return;
 	if (nf == n) {
-		/* every value finite: the scan's figures hold as they are */
-		dq->out_of_range = (size_t)oor;
-		if (nf < 2)
-			return;
-		mean /= (double)nf;
-		dq->flatline = mx - mn <= flat_eps;
-		if (spike_k <= 0)
-			return;
+		/* every value finite: loops without a test per value */
 		m2 = dev2(x, n, mean, INFINITY, &sp);
 		sd = sqrt(m2 / (double)nf);
 		if (sd > 0) {
@@ -938,25 +952,6 @@ feat_quality(const double *x, size_t n, double lo, double hi,
 		}
 		return;
 	}
-	dq->nan = n - nf;
-	mn = INFINITY;
-	mx = -INFINITY;
-	for (i = 0; i < n; i++) {
-		if (!isfinite(x[i]))
-			continue;
-		if (x[i] < mn)
-			mn = x[i];
-		if (x[i] > mx)
-			mx = x[i];
-		if (x[i] < lo || x[i] > hi)
-			dq->out_of_range++;
-	}
-	if (nf < 2)
-		return;
-	mean /= (double)nf;
-	dq->flatline = mx - mn <= flat_eps;
-	if (spike_k <= 0)
-		return;
 	for (i = 0; i < n; i++)
 		if (isfinite(x[i]))
 			m2 += (x[i] - mean) * (x[i] - mean);
