@@ -3,8 +3,8 @@
  * records: one score record per asset and window, with a calibrated score,
  * its band, a severity, the most likely failure modes with their evidence
  * and the ranked per-feature contributions; drift records when the
- * features move away from the model's training reference.  See
- * twin-score(1).
+ * features or the scores move away from the model's training reference.
+ * See twin-score(1).
  */
 #include <errno.h>
 #include <getopt.h>
