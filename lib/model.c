@@ -1365,6 +1365,68 @@ jprov(struct scan *s, const char *p, unsigned *seen)
 	return more < 0 ? NULL : p;
 }
 
+enum { MEMO_WINDOW, MEMO_DQ, MEMO_PROV };
+
+/* Objects longer than this are read every time. */
+#define MEMO_MAX 1024
+
+/*
+ * The object at p is the one of memo slot k, byte for byte: what was taken
+ * from it is set again and the cursor moved past it.  An object ends at
+ * its closing brace, so equal bytes are the same object, already checked.
+ */
+static const char *
+memo_hit(struct scan *s, const char *p, int k)
+{
+	struct featrec *fr = s->fr;
+	struct featrec_memo *m = &fr->memo[k];
+	const char *c;
+	size_t i;
+
+	if (m->text.len == 0 || (size_t)(s->end - p) < m->text.len ||
+	    memcmp(p, m->text.s, m->text.len) != 0)
+		return NULL;
+	if (k == MEMO_WINDOW) {
+		fr->wstart = m->wstart;
+		fr->has_wstart = m->has_wstart;
+	} else if (k == MEMO_PROV) {
+		c = m->store.s;
+		if (m->has_spec) {
+			fr->spec = c;
+			c += strlen(c) + 1;
+		}
+		for (i = 0; i < m->nsrc; i++) {
+			fr->src[i] = c;
+			c += strlen(c) + 1;
+		}
+		fr->nsrc = m->nsrc;
+	}
+	return p + m->text.len;
+}
+
+/* Keep the object [p, q) read into slot k with what was taken from it. */
+static void
+memo_keep(struct scan *s, const char *p, const char *q, int k)
+{
+	struct featrec *fr = s->fr;
+	struct featrec_memo *m = &fr->memo[k];
+	size_t i;
+
+	m->text.len = 0;
+	if (q - p > MEMO_MAX)
+		return;
+	m->wstart = fr->wstart;
+	m->has_wstart = fr->has_wstart;
+	m->store.len = 0;
+	m->has_spec = k == MEMO_PROV && fr->spec != NULL;
+	m->nsrc = k == MEMO_PROV ? fr->nsrc : 0;
+	if (m->has_spec)
+		buf_add(&m->store, fr->spec, strlen(fr->spec) + 1);
+	for (i = 0; i < m->nsrc; i++)
+		buf_add(&m->store, fr->src[i], strlen(fr->src[i]) + 1);
+	buf_add(&m->text, p, (size_t)(q - p));
+}
+
 /* The top level: each known key once; any other declines. */
 static const char *
 jtop(struct scan *s, const char *p, unsigned *seen)
@@ -1404,21 +1466,45 @@ jtop(struct scan *s, const char *p, unsigned *seen)
 			*dst = jcopy(s, str, len);
 			continue;
 		}
-		if (keyis(k, n, "window"))
-			p = ONCE(*seen, K_WINDOW) < 0 ? NULL :
-			    jwindow(s, p, seen);
-		else if (keyis(k, n, "f"))
+		if (keyis(k, n, "window") || keyis(k, n, "prov") ||
+		    keyis(k, n, "dq")) {
+			const char *q;
+			int mk = k[0] == 'w' ? MEMO_WINDOW : k[0] == 'p' ?
+			    MEMO_PROV : MEMO_DQ;
+
+			if (ONCE(*seen, mk == MEMO_WINDOW ? K_WINDOW :
+			    mk == MEMO_PROV ? K_PROV : K_DQ) < 0)
+				return NULL;
+			p = blank(s, p);
+			if (p < s->end && *p != '{') {
+				/* only an object is kept; window and prov
+				 * must be one */
+				if (mk != MEMO_DQ || (p = jvalue(s, p, 1)) ==
+				    NULL)
+					return NULL;
+				continue;
+			}
+			if ((q = memo_hit(s, p, mk)) != NULL) {
+				p = q;
+				continue;
+			}
+			q = mk == MEMO_WINDOW ? jwindow(s, p, seen) :
+			    mk == MEMO_PROV ? jprov(s, p, seen) :
+			    jskip(s, p, 1);
+			if (q == NULL)
+				return NULL;
+			memo_keep(s, p, q, mk);
+			p = q;
+			continue;
+		}
+		if (keyis(k, n, "f"))
 			p = ONCE(*seen, K_F) < 0 ? NULL : jfeatures(s, p);
-		else if (keyis(k, n, "prov"))
-			p = ONCE(*seen, K_PROV) < 0 ? NULL : jprov(s, p, seen);
 		else if (keyis(k, n, "unit"))
 			p = ONCE(*seen, K_UNIT) < 0 ? NULL : jvalue(s, p, 1);
 		else if (keyis(k, n, "speed_hz"))
 			p = ONCE(*seen, K_SPEED) < 0 ? NULL : jvalue(s, p, 1);
 		else if (keyis(k, n, "iso_zone"))
 			p = ONCE(*seen, K_ISO) < 0 ? NULL : jvalue(s, p, 1);
-		else if (keyis(k, n, "dq"))
-			p = ONCE(*seen, K_DQ) < 0 ? NULL : jskip(s, p, 1);
 		else
 			p = NULL;
 		if (p == NULL)
@@ -1511,5 +1597,11 @@ featrec_from_json(const json_t *r, int64_t ts, struct featrec *fr,
 void
 featrec_free(struct featrec *fr)
 {
+	size_t i;
+
 	buf_free(&fr->scratch);
+	for (i = 0; i < 3; i++) {
+		buf_free(&fr->memo[i].text);
+		buf_free(&fr->memo[i].store);
+	}
 }

@@ -197,6 +197,20 @@ struct featrec {
 	char tstr[2][40];
 	size_t tlen[2];
 	int64_t tval[2];
+	/*
+	 * The last "window", "dq" and "prov" objects read, as text, with what
+	 * was taken from them (the window start; the spec digest and the
+	 * sources as NUL-terminated strings in store): the records of one
+	 * window end repeat them byte for byte.
+	 */
+	struct featrec_memo {
+		struct buf text;
+		struct buf store;
+		int64_t wstart;
+		int has_wstart;
+		size_t nsrc;
+		int has_spec;
+	} memo[3];
 };
 
 int featrec_scan(const char *line, size_t n, const char *want,

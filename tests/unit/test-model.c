@@ -148,6 +148,23 @@ test_scan(void)
 	    "scan: another ts");
 	T_OK(scan(line_ok, &fr) == 1 && fr.ts == t1, "scan: the first ts again");
 
+	/* window, dq and prov come again byte for byte: taken as before */
+	l = edit("\"start\":\"2026-10-27T00:00:00.000Z\"",
+	    "\"start\":\"2026-10-26T00:00:00.000Z\"");
+	T_OK(scan(l, &fr) == 1 && fr.ts - fr.wstart ==
+	    87000 * (int64_t)1000000000, "scan: another window start");
+	T_OK(scan(line_ok, &fr) == 1 && scan(line_ok, &fr) == 1 &&
+	    fr.ts - fr.wstart == 600 * (int64_t)1000000000 && fr.nsrc == 2 &&
+	    strcmp(fr.src[0], "sim:a") == 0 && strcmp(fr.src[1], "sim:b") == 0 &&
+	    strcmp(fr.spec, "5555") == 0 && fr.nf == 4,
+	    "scan: a repeated window, dq and prov give the same fields");
+	l = edit("\"spec_sha256\":\"5555\"", "\"from\":\"x\"");
+	T_OK(scan(l, &fr) == 0, "scan: a prov with a duplicate key after a "
+	    "kept one");
+	l = edit(",\"spec_sha256\":\"5555\"", "");
+	T_OK(scan(l, &fr) == 1 && fr.spec == NULL && fr.nsrc == 2,
+	    "scan: a prov without spec after one with it");
+
 	/* sources past sixteen are read and left out */
 	l = edit("\"sim:b\"]", "\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\","
 	    "\"j\",\"k\",\"l\",\"m\",\"n\",\"o\",\"p\",\"q\",\"r\"]");
