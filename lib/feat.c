@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "fft.h"
 #include "feat.h"
+#include "linalg.h"
 #include "banned.h"
 
 struct feat_ws {
@@ -147,52 +148,13 @@ put(struct feat_out *o, const char *name, double v)
 	o->v[o->n++] = v;
 }
 
-/*
- * The k-th smallest of a[0..n-1] (reorders a: smaller ones before it):
- * Hoare's selection, expected linear time, the value sorting would give.
- */
-static double
-select_k(double *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1, i, j;
-	double piv, t;
-
-	while (lo < hi) {
-		piv = a[lo + (hi - lo) / 2];
-		i = lo;
-		j = hi;
-		while (i <= j) {
-			while (a[i] < piv)
-				i++;
-			while (a[j] > piv)
-				j--;
-			if (i <= j) {
-				t = a[i];
-				a[i] = a[j];
-				a[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	return a[k];
-}
-
 /* The middle values of a[0..n-1], n > 0 (reorders a); equal for odd n. */
 static void
 middle(double *a, size_t n, double *lo, double *hi)
 {
 	size_t i;
 
-	*hi = select_k(a, n, n / 2);
+	*hi = la_select(a, n, n / 2);
 	if (n % 2) {
 		*lo = *hi;
 		return;

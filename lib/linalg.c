@@ -155,9 +155,8 @@ la_quantile_sorted(const double *s, size_t n, double q)
 	return s[i] + f * (s[i + 1] - s[i]);
 }
 
-/* The k-th smallest of n values (from 0), by Hoare's selection. */
-static double
-select_kth(double *v, size_t n, size_t k)
+double
+la_select(double *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1, i, j;
 	double pivot, t;
@@ -195,7 +194,7 @@ la_median(double *v, size_t n)
 
 	if (n == 0)
 		return NAN;
-	a = select_kth(v, n, (n - 1) / 2);
+	a = la_select(v, n, (n - 1) / 2);
 	if (n % 2)
 		return a;
 	/* everything after the selected place is at least a: take the least */

@@ -44,6 +44,13 @@ double la_quantile_sorted(const double *sorted, size_t n, double q);
 /* Sort v (n values) ascending in place. */
 void la_sort(double *v, size_t n);
 
+/*
+ * The k-th smallest (from 0) of n > 0 values, by Hoare's selection in
+ * expected O(n); v is reordered so that the values before place k are at
+ * most, and those after at least, the one returned.
+ */
+double la_select(double *v, size_t n, size_t k);
+
 /* Median of n values, by selection in O(n); v is reordered.  NaN if n == 0. */
 double la_median(double *v, size_t n);
 
