@@ -425,8 +425,8 @@ record(struct stream *s, const struct win_ready *w, char *const *srcv,
 		fo.sel &= ~(unsigned)FEAT_VEL_RMS;
 	if (feat_compute(ws, &fo, w->x, w->t, w->n, &fout, err) < 0)
 		return -1;
-	feat_quality(w->x, w->n, c->range_lo, c->has_range ? c->range_hi :
-	    c->range_lo, c->spike_k, c->flat_eps, &dq);
+	feat_quality_ws(ws, w->x, w->n, c->range_lo, c->has_range ?
+	    c->range_hi : c->range_lo, c->spike_k, c->flat_eps, &dq);
 	dq.out_of_range += flagged;
 
 	buf_adds(b, "{\"kind\":\"feature\"");

@@ -25,6 +25,12 @@ struct feat_ws {
 	double *pw;		/* power spectrum of the Hann-windowed signal */
 	double *ses;		/* its amplitudes */
 	double *tmp;		/* median scratch */
+	/* what feat_compute() learnt of its last window, all values finite,
+	 * for feat_quality_ws() */
+	const double *sx;
+	size_t sn;
+	int sok;
+	double smean, sm2, smn, smx;
 };
 
 static const struct {
@@ -677,6 +683,7 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 
 	out->n = 0;
 	out->speed_hz = o->speed_hz;
+	ws->sok = 0;
 	nf = count_finite(x, n, &mean);
 	if (nf < 2)
 		return 0;
@@ -688,6 +695,13 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		return -1;
 	if (nf == n) {
 		moments(x, n, mean, y, &m2, &m3, &m4, &ms, &mabs, &mn, &mx);
+		ws->sx = x;
+		ws->sn = n;
+		ws->sok = 1;
+		ws->smean = mean;
+		ws->sm2 = m2;
+		ws->smn = mn;
+		ws->smx = mx;
 		if (sel & FEAT_CLEARANCE)
 			msq = sum_sqrt_abs(x, n);
 	} else {
@@ -922,4 +936,31 @@ feat_quality(const double *x, size_t n, double lo, double hi,
 		if (isfinite(x[i]) && fabs(x[i] - mean) > spike_k * sd &&
 		    sd > 0)
 			dq->spikes++;
+}
+
+void
+feat_quality_ws(struct feat_ws *ws, const double *x, size_t n, double lo,
+    double hi, double spike_k, double flat_eps, struct feat_dq *dq)
+{
+	double sd, sp;
+	size_t i;
+
+	if (!ws->sok || ws->sx != x || ws->sn != n) {
+		feat_quality(x, n, lo, hi, spike_k, flat_eps, dq);
+		return;
+	}
+	/* every value finite, at least two: the sums are those of
+	 * feat_quality(), so only the counts against limits remain */
+	memset(dq, 0, sizeof(*dq));
+	dq->flatline = ws->smx - ws->smn <= flat_eps;
+	if (lo < hi)
+		for (i = 0; i < n; i++)
+			dq->out_of_range += x[i] < lo || x[i] > hi;
+	if (spike_k <= 0)
+		return;
+	sd = sqrt(ws->sm2 / (double)n);
+	if (sd > 0) {
+		dev2(x, n, ws->smean, spike_k * sd * spike_k * sd, &sp);
+		dq->spikes = (size_t)sp;
+	}
 }

@@ -123,6 +123,15 @@ void feat_quality(const double *x, size_t n, double lo, double hi,
     double spike_k, double flat_eps, struct feat_dq *dq);
 
 /*
+ * The same for the window feat_compute() was last given (the same x and
+ * n, unchanged since): the sums it took are reused, so only the counts
+ * against the limits take a pass.  Any other x goes to feat_quality().
+ */
+void feat_quality_ws(struct feat_ws *ws, const double *x, size_t n,
+    double lo, double hi, double spike_k, double flat_eps,
+    struct feat_dq *dq);
+
+/*
  * ISO 20816 zone of a velocity RMS given the three boundaries A/B, B/C,
  * C/D: 'A', 'B', 'C' or 'D'.
  */

@@ -89,6 +89,38 @@ test_sine(void)
 	T_OK(near(get(out, "vel_rms"), a * 9806.65 / (2 * M_PI * f) / sqrt(2),
 	    2e-4), "velocity rms of a sine of acceleration");
 	T_OK(isnan(get(out, "slope")), "slope not selected");
+	/* data quality from the sums feat_compute() kept, as from scratch */
+	{
+		struct feat_dq d1, d2;
+		int same = 1, k;
+		static const double lim[][4] = {
+			{ -1, 1, 3, 0 }, { -0.5, 0.5, 1.2, 0 }, { 0, 0, 1.4, 0 },
+			{ -1, 1, 0, 10 }, { 2, 1, 1.0, 0 }
+		};
+
+		x[100] = 7;	/* a spike, out of range */
+		T_OK(feat_compute(ws, &o, x, NULL, 4096, out, &err) == 0,
+		    "features of a sine with a spike");
+		for (k = 0; k < 5; k++) {
+			feat_quality(x, 4096, lim[k][0], lim[k][1], lim[k][2],
+			    lim[k][3], &d1);
+			feat_quality_ws(ws, x, 4096, lim[k][0], lim[k][1],
+			    lim[k][2], lim[k][3], &d2);
+			same &= d1.nan == d2.nan && d1.spikes == d2.spikes &&
+			    d1.out_of_range == d2.out_of_range &&
+			    d1.flatline == d2.flatline;
+		}
+		T_OK(same, "feat_quality_ws equals feat_quality after "
+		    "feat_compute");
+		feat_quality_ws(ws, x, 4096, -3, 3, 3, 0, &d2);
+		T_OK(d2.spikes >= 1 && d2.out_of_range == 1,
+		    "feat_quality_ws counts the spike");
+		feat_quality_ws(ws, x + 1, 4095, -1, 1, 3, 0, &d1);
+		feat_quality(x + 1, 4095, -1, 1, 3, 0, &d2);
+		T_OK(d1.spikes == d2.spikes && d1.out_of_range ==
+		    d2.out_of_range, "another window goes to feat_quality");
+		x[100] = a * sin(2 * M_PI * f * 100 / fs);
+	}
 	/* Too few finite values: nothing. */
 	x[0] = NAN;
 	T_OK(feat_compute(ws, &o, x, NULL, 2, out, &err) == 0 && out->n == 0,
