@@ -1199,14 +1199,6 @@ jskip(const struct scan *s, const char *p, int depth)
 	if (p >= s->end || depth > 8)
 		return NULL;
 	switch (*p) {
-	case '"':
-		return jstr(s, p, &str, &len);
-	case 't':
-		return jlit(s, p, "true", 4);
-	case 'f':
-		return jlit(s, p, "false", 5);
-	case 'n':
-		return jlit(s, p, "null", 4);
 	case '[':
 		for (more = jopen(s, &p, '[', ']'); more > 0;
 		    more = jnext(s, &p, ']'))
@@ -1225,7 +1217,8 @@ jskip(const struct scan *s, const char *p, int depth)
 				return NULL;
 		return more < 0 ? NULL : p;
 	default:
-		return jnum(s, p, NULL);
+		/* a string, number or literal */
+		return jvalue(s, p, depth);
 	}
 }
 
