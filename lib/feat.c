@@ -19,9 +19,8 @@ struct feat_ws {
 	struct fft *fft;
 	size_t cap;
 	double *y;		/* finite, mean-removed copy */
-	double *w;		/* Hann window of the current size */
-	size_t wn;
-	double wsum, wsq;
+	size_t wn;		/* the size wsum and wsq are for */
+	double wsum, wsq;	/* sums of the Hann window and its square */
 	double *pw;		/* power spectrum of the Hann-windowed signal */
 	double *ses;		/* its amplitudes */
 	double *tmp;		/* median scratch */
@@ -101,7 +100,6 @@ feat_ws_free(struct feat_ws *ws)
 	free(ws->tmp);
 	free(ws->ses);
 	free(ws->pw);
-	free(ws->w);
 	free(ws->y);
 	fft_free(ws->fft);
 	free(ws);
@@ -115,7 +113,6 @@ ws_reserve(struct feat_ws *ws, size_t n)
 	if (n <= ws->cap)
 		return;
 	ws->y = xrealloc(ws->y, n * sizeof(double));
-	ws->w = xrealloc(ws->w, n * sizeof(double));
 	ws->tmp = xrealloc(ws->tmp, n * sizeof(double));
 	ws->pw = xrealloc(ws->pw, h * sizeof(double));
 	ws->ses = xrealloc(ws->ses, h * sizeof(double));
@@ -123,19 +120,23 @@ ws_reserve(struct feat_ws *ws, size_t n)
 	ws->wn = 0;
 }
 
-/* The periodic Hann window w[i] = (1 - cos(2 pi i / n)) / 2. */
+/*
+ * Sums of the periodic Hann window w[i] = (1 - cos(2 pi i / n)) / 2 and of
+ * its square; the window itself is applied in the frequency domain.
+ */
 static void
 ws_window(struct feat_ws *ws, size_t n)
 {
+	double w;
 	size_t i;
 
 	if (ws->wn == n)
 		return;
 	ws->wsum = ws->wsq = 0;
 	for (i = 0; i < n; i++) {
-		ws->w[i] = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)n);
-		ws->wsum += ws->w[i];
-		ws->wsq += ws->w[i] * ws->w[i];
+		w = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)n);
+		ws->wsum += w;
+		ws->wsq += w * w;
 	}
 	ws->wn = n;
 }

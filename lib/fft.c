@@ -118,24 +118,6 @@ fft_run(struct fft *f, size_t n)
 	return &p->rout[0][0];
 }
 
-int
-fft_r2c(struct fft *f, const double *x, size_t n, double *re, double *im,
-    struct twin_err *err)
-{
-	struct plan *p;
-	size_t k;
-
-	if ((p = plan_get(f, n, err)) == NULL)
-		return -1;
-	memcpy(p->rin, x, n * sizeof(double));
-	fftw_execute(p->r2c);
-	for (k = 0; k <= n / 2; k++) {
-		re[k] = p->rout[k][0];
-		im[k] = p->rout[k][1];
-	}
-	return 0;
-}
-
 /* The complex transform of p's size, made on first use. */
 static int
 plan_c2c(struct plan *p, struct twin_err *err)

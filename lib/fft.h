@@ -6,9 +6,9 @@
  * with FFTW_ESTIMATE: FFTW_MEASURE times candidate algorithms and may pick
  * a different one on each run, and different algorithms round
  * differently, so the same input would not always give the same bytes.
- * Every transform runs on the plan's own (FFTW-aligned) arrays: data are
- * copied in and out, so the codelets used never depend on the caller's
- * alignment either.
+ * Every transform runs on the plan's own (FFTW-aligned) arrays, which the
+ * caller fills and reads in place, so the codelets used never depend on
+ * the caller's alignment either.
  *
  * Spectra are unnormalised, as FFTW computes them: X[k] = sum x[j]
  * exp(-2 pi i j k / n).  The caller scales.
@@ -29,14 +29,7 @@ struct fft *fft_new(void);
 void fft_free(struct fft *f);
 
 /*
- * Real forward transform of x (n values): re and im receive n/2+1 bins.
- * Returns -1 (TWIN_ENOMEM) only if FFTW cannot make a plan.
- */
-int fft_r2c(struct fft *f, const double *x, size_t n, double *re,
-    double *im, struct twin_err *err);
-
-/*
- * The same transform without copies: fft_in() returns the plan's input
+ * Real forward transform without copies: fft_in() returns the plan's input
  * array for size n (NULL, TWIN_ENOMEM, if FFTW cannot plan), the caller
  * fills its n values, and fft_run() transforms them and returns the n/2+1
  * bins interleaved (re, im, re, im, ...).  Both arrays belong to the plan
