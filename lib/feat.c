@@ -491,51 +491,15 @@ hsum(v2d v)
 	return v[0] + v[1];
 }
 
-/* Sum and count of the finite values of x. */
-static size_t
-count_finite(const double *x, size_t n, double *sum)
-{
-	v2d s = { 0, 0 }, s1 = s, zero = { 0, 0 };
-	v2l c = { 0, 0 };
-	size_t i;
-
-	for (i = 0; i + 4 <= n; i += 4) {
-		v2d v = ld2(x + i), w = ld2(x + i + 2);
-		v2l f = v - v == zero;	/* finite exactly when v - v is 0 */
-		v2l g = w - w == zero;
-
-		s += (v2d)(f & (v2l)v);
-		s1 += (v2d)(g & (v2l)w);
-		c -= f;
-		c -= g;
-	}
-	s += s1;
-	for (; i + 2 <= n; i += 2) {
-		v2d v = ld2(x + i);
-		v2l f = v - v == zero;
-
-		s += (v2d)(f & (v2l)v);
-		c -= f;
-	}
-	if (i < n && isfinite(x[i])) {
-		s[0] += x[i];
-		c[0]++;
-	}
-	*sum = hsum(s);
-	return (size_t)(c[0] + c[1]);
-}
-
 /*
- * Sums of the powers 2, 3, 4 of x - mean, of x^2 and of |x|, the minimum
- * and maximum, of finite x; y receives x - mean.
+ * Sums of the powers 2, 3, 4 of x - mean, of x^2 and of |x|, of finite x;
+ * y receives x - mean.
  */
 static void
 moments(const double *x, size_t n, double mean, double *y, double *m2,
-    double *m3, double *m4, double *ms, double *mabs, double *mn,
-    double *mx)
+    double *m3, double *m4, double *ms, double *mabs)
 {
 	v2d a2 = { 0, 0 }, a3 = a2, a4 = a2, as = a2, aa = a2;
-	v2d lo = { INFINITY, INFINITY }, hi = { -INFINITY, -INFINITY };
 	v2d mu = { mean, mean };
 	size_t i;
 
@@ -548,8 +512,6 @@ moments(const double *x, size_t n, double mean, double *y, double *m2,
 		a4 += d2 * d2;
 		as += v * v;
 		aa += abs2(v);
-		lo = min2(v, lo);
-		hi = max2(v, hi);
 	}
 	if (i < n) {
 		double v = x[i], d = v - mean;
@@ -560,16 +522,12 @@ moments(const double *x, size_t n, double mean, double *y, double *m2,
 		a4[0] += d * d * d * d;
 		as[0] += v * v;
 		aa[0] += fabs(v);
-		lo[0] = v < lo[0] ? v : lo[0];
-		hi[0] = v > hi[0] ? v : hi[0];
 	}
 	*m2 = hsum(a2);
 	*m3 = hsum(a3);
 	*m4 = hsum(a4);
 	*ms = hsum(as);
 	*mabs = hsum(aa);
-	*mn = lo[0] < lo[1] ? lo[0] : lo[1];
-	*mx = hi[0] > hi[1] ? hi[0] : hi[1];
 }
 
 static double
@@ -590,6 +548,28 @@ sum_sqrt_abs(const double *x, size_t n)
 	return hsum(s);
 }
 
+/* scan_finite()'s lanes but the sum: zero, extremes, limits, counts. */
+struct scan2 {
+	v2d zero, a, b, l, h;
+	v2l c, o;
+};
+
+/* One vector of scan_finite(), its finite values added to *s. */
+static inline void
+scan_step(struct scan2 *k, v2d *s, v2d v)
+{
+	v2l f = v - v == k->zero;	/* finite exactly when v - v is 0 */
+
+	*s += (v2d)(f & (v2l)v);
+	k->c -= f;
+	k->a = min2(v, k->a);
+	k->b = max2(v, k->b);
+	/* lo < hi: never both; two subtractions stay in vector registers
+	 * where an OR of comparisons does not */
+	k->o -= v < k->l;
+	k->o -= v > k->h;
+}
+
 /*
  * Count and sum of the finite values of x, and, good only when all are
  * finite, the minimum, the maximum and the count outside [lo, hi].
@@ -598,39 +578,35 @@ static size_t
 scan_finite(const double *x, size_t n, double lo, double hi, double *sum,
     double *mn, double *mx, double *out)
 {
-	v2d s = { 0, 0 }, zero = { 0, 0 };
-	v2d a = { INFINITY, INFINITY }, b = { -INFINITY, -INFINITY };
-	v2d l = { lo, lo }, h = { hi, hi };
-	v2l c = { 0, 0 }, o = { 0, 0 };
+	struct scan2 k = { { 0, 0 }, { INFINITY, INFINITY },
+	    { -INFINITY, -INFINITY }, { lo, lo }, { hi, hi }, { 0, 0 },
+	    { 0, 0 } };
+	v2d s = { 0, 0 }, s1 = s;
 	size_t i;
 
-	for (i = 0; i + 2 <= n; i += 2) {
-		v2d v = ld2(x + i);
-		v2l f = v - v == zero;
-
-		s += (v2d)(f & (v2l)v);
-		c -= f;
-		a = min2(v, a);
-		b = max2(v, b);
-		/* lo < hi: never both; two subtractions stay in vector
-		 * registers where an OR of comparisons does not */
-		o -= v < l;
-		o -= v > h;
+	/* the sum in two chains, so that each add need not wait for the
+	 * last */
+	for (i = 0; i + 4 <= n; i += 4) {
+		scan_step(&k, &s, ld2(x + i));
+		scan_step(&k, &s1, ld2(x + i + 2));
 	}
+	s += s1;
+	for (; i + 2 <= n; i += 2)
+		scan_step(&k, &s, ld2(x + i));
 	if (i < n) {
 		if (isfinite(x[i])) {
 			s[0] += x[i];
-			c[0]++;
+			k.c[0]++;
 		}
-		a[0] = x[i] < a[0] ? x[i] : a[0];
-		b[0] = x[i] > b[0] ? x[i] : b[0];
-		o[0] += x[i] < lo || x[i] > hi;
+		k.a[0] = x[i] < k.a[0] ? x[i] : k.a[0];
+		k.b[0] = x[i] > k.b[0] ? x[i] : k.b[0];
+		k.o[0] += x[i] < lo || x[i] > hi;
 	}
 	*sum = hsum(s);
-	*mn = a[0] < a[1] ? a[0] : a[1];
-	*mx = b[0] > b[1] ? b[0] : b[1];
-	*out = (double)(o[0] + o[1]);
-	return (size_t)(c[0] + c[1]);
+	*mn = k.a[0] < k.a[1] ? k.a[0] : k.a[1];
+	*mx = k.b[0] > k.b[1] ? k.b[0] : k.b[1];
+	*out = (double)(k.o[0] + k.o[1]);
+	return (size_t)(k.c[0] + k.c[1]);
 }
 
 /* Sum of squared deviations from mean, and the count above lim, of
@@ -676,7 +652,7 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 {
 	double mean = 0, m2 = 0, m3 = 0, m4 = 0, ms = 0, mabs = 0, msq = 0;
 	double mn = INFINITY, mx = -INFINITY, d, df, v, p, psum, sfp;
-	double tm = 0, st = 0, stx = 0, speed, eg, *y, *X, *E;
+	double tm = 0, st = 0, stx = 0, speed, eg, oor, *y, *X, *E;
 	size_t i, k, nf = 0, nb, h, nz;
 	unsigned sel = o->sel;
 	int need_fft = (sel & FEAT_NEED_FFT) && o->rate_hz > 0;
@@ -685,7 +661,8 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	out->n = 0;
 	out->speed_hz = o->speed_hz;
 	ws->sok = 0;
-	nf = count_finite(x, n, &mean);
+	/* the extremes hold only when every value is finite (below) */
+	nf = scan_finite(x, n, -INFINITY, INFINITY, &mean, &mn, &mx, &oor);
 	if (nf < 2)
 		return 0;
 	mean /= (double)nf;
@@ -695,7 +672,7 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 	if (need_fft && (y = fft_in(ws->fft, n, err)) == NULL)
 		return -1;
 	if (nf == n) {
-		moments(x, n, mean, y, &m2, &m3, &m4, &ms, &mabs, &mn, &mx);
+		moments(x, n, mean, y, &m2, &m3, &m4, &ms, &mabs);
 		ws->sx = x;
 		ws->sn = n;
 		ws->sok = 1;
@@ -706,6 +683,9 @@ feat_compute(struct feat_ws *ws, const struct feat_opts *o, const double *x,
 		if (sel & FEAT_CLEARANCE)
 			msq = sum_sqrt_abs(x, n);
 	} else {
+		/* the scan's extremes took the non-finite values in */
+		mn = INFINITY;
+		mx = -INFINITY;
 		for (i = 0; i < n; i++) {
 			y[i] = (isfinite(x[i]) ? x[i] : mean) - mean;
 			if (!isfinite(x[i]))
