@@ -12,6 +12,12 @@ MAN5      := $(wildcard man/*.5)
 MAN7      := $(wildcard man/*.7)
 SCHEMAS   := $(wildcard schemas/*.json)
 
+ifeq ($(PKG_LIBS),)
+ifneq ($(filter-out deps demo check bench clean uninstall lint,$(or $(MAKECMDGOALS),all)),)
+$(error pkg-config finds none of $(PKGS): run 'make deps' (or 'make demo' or 'make check', which run it first))
+endif
+endif
+
 ALL_CFLAGS = $(STDFLAGS) $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Ilib
 
 .PHONY: all check bench demo deps install uninstall clean lint fuzz units
@@ -45,13 +51,19 @@ units: $(UNITS)
 deps:
 	@sh tests/deps.sh
 
-check: deps all units
+# The targets that install their dependencies first build in a second make:
+# config.mk asks pkg-config for the libraries when make reads it, which on
+# a fresh machine is before deps has installed them.
+check: deps
+	@$(MAKE) --no-print-directory all units
 	@sh tests/run
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh
 
 fuzz: all

@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "err.h"
 #include "ndj.h"
@@ -30,45 +30,30 @@ enum unmapped { UNMAPPED_REJECT, UNMAPPED_PASS, UNMAPPED_DROP };
 
 enum {
 	OPT_CHECK = 256,
-	OPT_LIVE,
-	OPT_MAX_LINE,
-	OPT_REPLAY
+	OPT_UNMAPPED
 };
 
 struct counts {
 	unsigned long long read, samples, passed, dropped;
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: twin-map [-hq] [-T tenant] [-R reject-file] "
-	    "[-u reject|pass|drop]\n"
-	    "                [--live | --replay] [--max-line bytes] "
-	    "-m map | map [file ...]\n"
-	    "       twin-map --check [-q] map\n");
-}
-
-static int
-parse_size(const char *s, const char *what, size_t lo, size_t hi, size_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		goto bad;
-	x = strtoull(s, &end, 10);
-	if (*end != '\0' || errno == ERANGE || x < lo || x > hi)
-		goto bad;
-	*v = (size_t)x;
-	return 0;
-bad:
-	diag_warn("bad %s '%s': give a number from %zu to %zu", what, s, lo,
-	    hi);
-	return -1;
-}
+static const struct cli_prog prog = {
+	"twin-map",
+	"map raw tag values onto canonical asset channels and units",
+	"usage: twin-map [-hlqV] [-T tenant] [-R reject-file] "
+	"[--unmapped reject|pass|drop]\n"
+	"                [--replay] [--max-line bytes] -m map | map "
+	"[file ...]\n"
+	"       twin-map --check [-q] map\n",
+	"      --check            check the map, list its problems, read no "
+	"input\n"
+	"  -m, --map FILE         the tag map, JSON or CSV (twin-map(5)); "
+	"else the first\n"
+	"                         operand\n"
+	"      --unmapped POLICY  a tag not in the map: reject (the "
+	"default), pass or drop\n",
+	CLI_TENANT | CLI_REJECT | CLI_LIVE | CLI_MAX_LINE | CLI_QUIET
+};
 
 /* Print the load problems, one diagnostic each. */
 static void
@@ -95,10 +80,14 @@ map_input(struct ndj_reader *r, struct tagmap *m, const char *tenant,
 	enum rec_kind kind;
 	json_t *rec = NULL;
 	char *line, qb[200];
+	struct cli_progress pg;
 	int64_t ts;
 	int rc, got;
 
+	cli_progress_start(&pg, ndj_size(r));
+	ndj_set_idle(r, out_idle_cb, o);
 	for (;;) {
+		cli_progress_tick(&pg, ndj_pos(r), c->read);
 		rc = ndj_next(r, &line, &len, &err);
 		if (rc == 0)
 			break;
@@ -165,10 +154,12 @@ map:
 			break;
 		}
 	}
+	cli_progress_end(&pg);
 	json_decref(rec);
 	rawrec_free(&rr);
 	return 0;
 outerr:
+	cli_progress_end(&pg);
 	json_decref(rec);
 	rawrec_free(&rr);
 	if (err.code != TWIN_EPIPE)
@@ -176,100 +167,104 @@ outerr:
 	return err.code == TWIN_EPIPE ? -1 : -2;
 }
 
+/* Map every input in turn; returns the exit status. */
+static int
+map_all(struct cli *cl, char **files, int nfiles, struct tagmap *m,
+    enum unmapped policy)
+{
+	struct counts c = { 0, 0, 0, 0 };
+	struct twin_err err;
+	struct out *o;
+	int i, rc = 0, status = EXIT_OK;
+
+	if (diag_reject_open(cl->reject, &err) < 0) {
+		diag_warn("%s", err.msg);
+		return EXIT_IO;
+	}
+	o = out_open(1, cli_out_mode(cl));
+	for (i = 0; i < nfiles || (nfiles == 0 && i == 0); i++) {
+		struct ndj_reader *r;
+
+		if (nfiles == 0)
+			r = ndj_open_fd(0, "<stdin>", cl->max_line);
+		else if ((r = ndj_open_path(files[i], cl->max_line, &err)) ==
+		    NULL) {
+			diag_warn("%s", err.msg);
+			status = EXIT_IO;
+			continue;
+		}
+		rc = map_input(r, m, cl->tenant, policy, o, &c);
+		ndj_close(r);
+		if (rc < 0)
+			break;
+	}
+	if (rc == -2)
+		status = EXIT_IO;
+	if (out_close(o, &err) < 0 && rc == 0 && err.code != TWIN_EPIPE) {
+		diag_warn("%s", err.msg);
+		status = EXIT_IO;
+	}
+	if (diag_reject_close(&err) < 0) {
+		diag_warn("%s", err.msg);
+		status = EXIT_IO;
+	}
+	if (diag_errors() > 0 || c.dropped > 0)
+		diag_info("records: %llu read, %llu mapped, %llu passed, "
+		    "%llu dropped, %llu rejected", c.read, c.samples, c.passed,
+		    c.dropped, diag_errors());
+	if (status == EXIT_OK && diag_errors() > 0)
+		status = EXIT_DATA;
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, OPT_CHECK },
-		{ "help", no_argument, NULL, 'h' },
-		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "map", required_argument, NULL, 'm' },
-		{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "reject", required_argument, NULL, 'R' },
-		{ "replay", no_argument, NULL, OPT_REPLAY },
-		{ "tenant", required_argument, NULL, 'T' },
-		{ "unmapped", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 }
+		{ "unmapped", required_argument, NULL, OPT_UNMAPPED },
+		CLI_LONGOPTS
 	};
+	static const char *const policies[] = { "reject", "pass", "drop",
+	    NULL };
 	struct buf problems = BUF_INIT;
-	struct counts c = { 0, 0, 0, 0 };
 	struct tagmap *m = NULL;
-	struct out *o = NULL;
 	struct twin_err err;
-	enum unmapped policy = UNMAPPED_REJECT;
-	const char *mappath = NULL, *tenant = NULL, *rejpath = NULL;
-	size_t max_line = NDJ_MAX_LINE_DEFAULT;
-	int ch, check = 0, live = -1, status = EXIT_OK, i, rc = 0;
-	struct stat st;
+	struct cli cl;
+	const char *mappath = NULL;
+	int ch, check = 0, policy = UNMAPPED_REJECT, status;
 
-	diag_init(argv[0]);
-	while ((ch = getopt_long(argc, argv, "hm:qR:T:u:", longopts,
+	cli_init(&cl, &prog, argv[0]);
+	while ((ch = getopt_long(argc, argv, "m:" CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
 		case 'm':
 			mappath = optarg;
-			break;
-		case 'q':
-			diag_set_quiet(1);
-			break;
-		case 'R':
-			rejpath = optarg;
-			break;
-		case 'T':
-			if (!rec_tenant_valid(optarg)) {
-				diag_warn("bad tenant '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			tenant = optarg;
-			break;
-		case 'u':
-			if (strcmp(optarg, "reject") == 0)
-				policy = UNMAPPED_REJECT;
-			else if (strcmp(optarg, "pass") == 0)
-				policy = UNMAPPED_PASS;
-			else if (strcmp(optarg, "drop") == 0)
-				policy = UNMAPPED_DROP;
-			else {
-				diag_warn("bad unmapped policy '%s': give "
-				    "reject, pass or drop", optarg);
-				return EXIT_USAGE;
-			}
 			break;
 		case OPT_CHECK:
 			check = 1;
 			break;
-		case OPT_LIVE:
-			live = 1;
-			break;
-		case OPT_MAX_LINE:
-			if (parse_size(optarg, "--max-line", 16,
-			    (size_t)1 << 30, &max_line) < 0)
+		case OPT_UNMAPPED:
+			if (cli_choice("--unmapped", optarg, policies,
+			    &policy) < 0)
 				return EXIT_USAGE;
 			break;
-		case OPT_REPLAY:
-			live = 0;
-			break;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			if (cli_option(&cl, ch, optarg) == CLI_EXIT)
+				return cl.exit;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (mappath == NULL) {
-		if (argc == 0) {
-			diag_warn("no tag map: give -m map or a map operand");
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		if (argc == 0)
+			return cli_usage_error(&cl, "no tag map: give -m map "
+			    "or a map operand");
 		mappath = *argv++;
 		argc--;
 	}
-	if (check && (argc > 0 || rejpath || tenant)) {
+	if (check && (argc > 0 || cl.reject || cl.tenant)) {
 		diag_warn("--check takes only the map");
 		return EXIT_USAGE;
 	}
@@ -282,71 +277,22 @@ main(int argc, char *argv[])
 		return EXIT_CONFIG;
 	}
 	buf_free(&problems);
-	if (check) {
+	status = EXIT_OK;
+	if (check)
 		diag_info("%s: %zu entries, no problems", mappath,
 		    tagmap_count(m));
-		tagmap_free(m);
-		return EXIT_OK;
-	}
-	if (tenant == NULL)
-		tenant = tagmap_tenant(m);
-	else if (tagmap_tenant(m) && strcmp(tenant, tagmap_tenant(m)) != 0) {
+	else if (cl.tenant != NULL && tagmap_tenant(m) != NULL &&
+	    strcmp(cl.tenant, tagmap_tenant(m)) != 0) {
 		diag_warn("tag map '%s' is for tenant '%s', not '%s'",
-		    mappath, tagmap_tenant(m), tenant);
+		    mappath, tagmap_tenant(m), cl.tenant);
 		status = EXIT_CONFIG;
-		goto out;
-	}
-	if (tenant == NULL) {
+	} else if (cl.tenant == NULL && (cl.tenant = tagmap_tenant(m)) ==
+	    NULL) {
 		diag_warn("no tenant: give -T tenant or \"tenant\" in the "
 		    "tag map");
 		status = EXIT_USAGE;
-		goto out;
-	}
-	if (diag_reject_open(rejpath, &err) < 0) {
-		diag_warn("%s", err.msg);
-		status = EXIT_IO;
-		goto out;
-	}
-	/* Live when stdin is a pipe, socket or terminal: see twin-map(1). */
-	if (live < 0)
-		live = argc == 0 && fstat(0, &st) == 0 && !S_ISREG(st.st_mode);
-	o = out_open(1, live);
-
-	for (i = 0; i < argc || (argc == 0 && i == 0); i++) {
-		struct ndj_reader *r;
-
-		if (argc == 0)
-			r = ndj_open_fd(0, "<stdin>", max_line);
-		else if ((r = ndj_open_path(argv[i], max_line, &err)) ==
-		    NULL) {
-			diag_warn("%s", err.msg);
-			status = EXIT_IO;
-			continue;
-		}
-		rc = map_input(r, m, tenant, policy, o, &c);
-		ndj_close(r);
-		if (rc < 0)
-			break;
-	}
-	if (rc == -2)
-		status = EXIT_IO;
-	if (out_close(o, &err) < 0 && rc == 0) {
-		if (err.code != TWIN_EPIPE) {
-			diag_warn("%s", err.msg);
-			status = EXIT_IO;
-		}
-	}
-	if (diag_reject_close(&err) < 0) {
-		diag_warn("%s", err.msg);
-		status = EXIT_IO;
-	}
-	if (diag_errors() > 0 || c.dropped > 0)
-		diag_info("records: %llu read, %llu mapped, %llu passed, "
-		    "%llu dropped, %llu rejected", c.read, c.samples, c.passed,
-		    c.dropped, diag_errors());
-	if (status == EXIT_OK && diag_errors() > 0)
-		status = EXIT_DATA;
-out:
+	} else
+		status = map_all(&cl, argv, argc, m, (enum unmapped)policy);
 	tagmap_free(m);
 	return status;
 }

@@ -1,8 +1,10 @@
 /* ndj.c - streaming NDJSON input; see ndj.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -23,13 +25,23 @@ struct ndj_reader {
 	int eof;
 	long lineno;
 	size_t rawlen;
+	int regular;		/* a regular file: reads never wait */
+	unsigned long long size;
+	unsigned long long nread;	/* bytes read before buf[0] */
+	void (*idle)(void *);
+	void *idle_arg;
 };
 
 struct ndj_reader *
 ndj_open_fd(int fd, const char *name, size_t max_line)
 {
 	struct ndj_reader *r = xcalloc(1, sizeof(*r));
+	struct stat st;
 
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		r->regular = 1;
+		r->size = (unsigned long long)st.st_size;
+	}
 	r->fd = fd;
 	r->name = xstrdup(name);
 	r->max_line = max_line ? max_line : NDJ_MAX_LINE_DEFAULT;
@@ -77,6 +89,25 @@ ndj_name(const struct ndj_reader *r)
 	return r->name;
 }
 
+void
+ndj_set_idle(struct ndj_reader *r, void (*fn)(void *), void *arg)
+{
+	r->idle = fn;
+	r->idle_arg = arg;
+}
+
+unsigned long long
+ndj_pos(const struct ndj_reader *r)
+{
+	return r->nread + r->start;
+}
+
+unsigned long long
+ndj_size(const struct ndj_reader *r)
+{
+	return r->size;
+}
+
 size_t
 ndj_rawlen(const struct ndj_reader *r)
 {
@@ -90,6 +121,7 @@ fill(struct ndj_reader *r, struct twin_err *err)
 	ssize_t n;
 
 	if (r->start > 0 && (r->end == r->cap || r->start == r->end)) {
+		r->nread += r->start;
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->scan -= r->start;
@@ -105,6 +137,12 @@ fill(struct ndj_reader *r, struct twin_err *err)
 			return -2;
 		r->buf = xrealloc(r->buf, ncap + 1);
 		r->cap = ncap;
+	}
+	if (r->idle != NULL && !r->regular) {
+		struct pollfd pfd = { r->fd, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 0) == 0)
+			r->idle(r->idle_arg);
 	}
 	do
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);

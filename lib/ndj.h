@@ -48,6 +48,18 @@ const char *ndj_name(const struct ndj_reader *r);
 /* Bytes of the line last returned or rejected, before CR/LF removal. */
 size_t ndj_rawlen(const struct ndj_reader *r);
 
+/*
+ * Call fn(arg) before a read that would wait: the input is not a
+ * regular file and holds no data yet.  Programs flush their output there
+ * (out_idle_cb), which is twin(7)'s flush rule.
+ */
+void ndj_set_idle(struct ndj_reader *r, void (*fn)(void *), void *arg);
+
+/* Bytes consumed so far, and the input's size (0 if not a regular file):
+ * for the progress line. */
+unsigned long long ndj_pos(const struct ndj_reader *r);
+unsigned long long ndj_size(const struct ndj_reader *r);
+
 /* Parse one line strictly; the caller owns the result.  NULL on error. */
 json_t *ndj_parse(const char *line, size_t len, struct twin_err *err);
 

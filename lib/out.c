@@ -11,7 +11,7 @@
 
 struct out {
 	int fd;
-	int live;
+	int live;	/* OUT_* */
 	int failed;
 	struct buf b;
 	unsigned long long count;
@@ -31,6 +31,19 @@ void
 out_set_live(struct out *o, int live)
 {
 	o->live = live;
+}
+
+void
+out_idle(struct out *o)
+{
+	if (o != NULL && o->live != OUT_BATCH && o->b.len > 0)
+		(void)out_flush(o, NULL);
+}
+
+void
+out_idle_cb(void *arg)
+{
+	out_idle(arg);
 }
 
 struct buf *
@@ -78,7 +91,7 @@ out_end_record(struct out *o, struct twin_err *err)
 {
 	buf_addc(&o->b, '\n');
 	o->count++;
-	if (o->live || o->b.len >= OUT_FLUSH_AT)
+	if (o->live == OUT_LIVE || o->b.len >= OUT_FLUSH_AT)
 		return out_flush(o, err);
 	return 0;
 }

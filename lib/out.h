@@ -1,10 +1,12 @@
 /*
  * out.h - buffered record output on a file descriptor.
  *
- * Records are appended as text plus a newline.  In live mode every record
- * is flushed at once (a downstream consumer sees it without delay); in
- * replay mode the buffer is written when it fills (64 KiB) and at
- * out_close().  A write that fails with EPIPE sets TWIN_EPIPE: the caller
+ * Records are appended as text plus a newline.  The buffer is written
+ * when it fills (64 KiB) and at out_close(); in OUT_LIVE mode also after
+ * every record, so a downstream consumer sees it without delay.  In
+ * OUT_AUTO mode (twin(7)'s flush rule) the program itself calls
+ * out_idle() whenever it is about to wait for input: a live stream is
+ * then seen record by record and a batch costs no extra writes.  A write that fails with EPIPE sets TWIN_EPIPE: the caller
  * should end quietly with status 0, as cat(1) under head(1) does.
  * SIGPIPE must be ignored by the program for that to work (diag_init does).
  */
@@ -20,8 +22,15 @@
 
 struct out;
 
-struct out *out_open(int fd, int live);
-void out_set_live(struct out *o, int live);
+enum { OUT_BATCH = 0, OUT_LIVE = 1, OUT_AUTO = 2 };
+
+struct out *out_open(int fd, int mode);
+void out_set_live(struct out *o, int mode);
+/* About to wait for input: flush unless in OUT_BATCH mode.  A failure
+ * is kept and reported by the next write. */
+void out_idle(struct out *o);
+/* The same as a callback for ndj_set_idle(); arg is the struct out. */
+void out_idle_cb(void *arg);
 /* Append a serialized JSON value and a newline. */
 int out_json(struct out *o, const json_t *v, struct twin_err *err);
 /* Append n bytes of an already-formatted line; a newline is added. */
