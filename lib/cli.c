@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,9 @@ cli_size(const char *opt, const char *s, unsigned long long lo,
 out:
 	size_words(lo, a, sizeof(a));
 	size_words(hi, b, sizeof(b));
+	if (hi == ULLONG_MAX)
+		return bad(opt, s, "a size in bytes of at least %s (K, M, G, "
+		    "T: powers of 1024)", a);
 	return bad(opt, s, "a size in bytes from %s to %s (K, M, G, T: "
 	    "powers of 1024)", a, b);
 }
@@ -333,6 +337,12 @@ cli_duration(const char *opt, const char *s, int64_t lo, int64_t hi,
 	}
 	dur_words(lo, a, sizeof(a));
 	dur_words(hi, b, sizeof(b));
+	if (hi == INT64_MAX && lo <= 1)
+		return bad(opt, s, "a duration%s such as 250ms, 10s or 1h",
+		    lo == 1 ? " above zero" : "");
+	if (hi == INT64_MAX)
+		return bad(opt, s, "a duration of at least %s, such as 10s or "
+		    "1h", a);
 	return bad(opt, s, "a duration from %s to %s, such as 10s or 1h", a,
 	    b);
 }
