@@ -11,6 +11,7 @@ MAN1      := $(wildcard man/*.1)
 MAN5      := $(wildcard man/*.5)
 MAN7      := $(wildcard man/*.7)
 SCHEMAS   := $(wildcard schemas/*.json)
+CLASSES   := $(wildcard examples/plant1/classes/*.json)
 
 ifeq ($(PKG_LIBS),)
 ifneq ($(filter-out deps demo check bench clean uninstall lint,$(or $(MAKECMDGOALS),all)),)
@@ -75,15 +76,21 @@ lint:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
-	    $(DESTDIR)$(DATADIR)/schemas
+	    $(DESTDIR)$(DATADIR)/schemas $(DESTDIR)$(DATADIR)/classes
 	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(SCHEMAS) $(DESTDIR)$(DATADIR)/schemas
+	install -m 644 $(CLASSES) $(DESTDIR)$(DATADIR)/classes
+	install -m 644 examples/iso20816-3.json $(DESTDIR)$(DATADIR)
 
 uninstall:
 	rm -f $(PROGS:bin/%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+	    $(MAN7:man/%=$(DESTDIR)$(MANDIR)/man7/%)
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build bin lib/libtwin.a tests/out tests/fuzz/bin

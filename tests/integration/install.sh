@@ -26,3 +26,16 @@ n=$(ls "$d/opt/twin/share/twin/schemas" | wc -l)
 m=$(ls "$TOP/schemas" | wc -l)
 [ "$n" -eq "$m" ] && echo "ok - install $n schemas" ||
     echo "not ok - install schemas: $n of $m"
+n=$(ls "$d/opt/twin/share/twin/classes" 2>/dev/null | wc -l)
+m=$(ls "$TOP/examples/plant1/classes" | wc -l)
+[ "$n" -eq "$m" ] && echo "ok - install $n class templates" ||
+    echo "not ok - install class templates: $n of $m"
+[ -f "$d/opt/twin/share/twin/iso20816-3.json" ] &&
+    echo "ok - install the ISO 20816-3 table" ||
+    echo "not ok - install iso20816-3.json missing"
+if make -s -C "$TOP" uninstall DESTDIR="$d" PREFIX=/opt/twin > "$d/log" 2>&1 &&
+    [ -z "$(find "$d/opt" -type f)" ]; then
+	echo "ok - uninstall removes every installed file"
+else
+	echo "not ok - uninstall leaves $(find "$d/opt" -type f | head -3)"
+fi
